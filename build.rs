@@ -1,0 +1,46 @@
+//! Generates the platform clients from `openapi/*.yaml` into `OUT_DIR` at compile time.
+//!
+//! The generator settings live in `codegen/generate.rs`, shared with `cargo xtask regen`.
+
+#[cfg(feature = "client")]
+#[path = "codegen/generate.rs"]
+mod generate;
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    #[cfg(feature = "client")]
+    clients();
+}
+
+#[cfg(feature = "client")]
+fn clients() {
+    use std::path::PathBuf;
+
+    println!("cargo::rerun-if-changed=codegen/generate.rs");
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let mut failed = false;
+    for platform in generate::PLATFORMS {
+        let feature = format!("CARGO_FEATURE_{}", platform.name.to_uppercase());
+        if std::env::var_os(feature).is_none() {
+            continue;
+        }
+        println!("cargo::rerun-if-changed={}", platform.spec_path());
+        match platform.generate_from(&root) {
+            Ok(code) => {
+                let path = out_dir.join(format!("{}.rs", platform.name));
+                if let Err(e) = std::fs::write(&path, code) {
+                    println!("cargo::error=cannot write {}: {e}", path.display());
+                    failed = true;
+                }
+            }
+            Err(e) => {
+                println!("cargo::error={e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,378 @@
+//! [`Error`]: what can go wrong when calling a platform, with the status and request id.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// The header both platforms may use to identify a request (Kirim documents it as `X-Request-Id`).
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The result of a chathooks client call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a client call can fail with.
+///
+/// Every operation's `send()` returns progenitor's error type; `?` converts it into this one
+/// (`From` is implemented for both platforms), so one `Result<T, chathooks::Error>` covers all calls.
+///
+/// ```
+/// # #[cfg(feature = "kirim")]
+/// async fn show(client: &chathooks::kirim::Client) -> chathooks::Result<()> {
+///     match client.get_me().send().await.map_err(chathooks::Error::from) {
+///         Ok(me) => println!("organisation {}", me.data.organization.id),
+///         Err(chathooks::Error::Api(e)) if e.status() == 401 => println!("wrong key ({e})"),
+///         Err(e) => return Err(e),
+///     }
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client could not be configured (missing API key, bad base URL).
+    Config(ConfigError),
+    /// The platform answered with an error status (or a status its API does not document).
+    Api(Box<ApiError>),
+    /// The platform answered, but the body is not what its API documents.
+    Decode(Box<DecodeError>),
+    /// No response was received: connection, TLS, timeout, or the body could not be read.
+    Transport(reqwest::Error),
+    /// A value given to an operation builder failed the spec's constraints; nothing was sent.
+    InvalidRequest(String),
+}
+
+impl Error {
+    /// The HTTP status, when the platform answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => e.status,
+            Error::Transport(e) => e.status(),
+            Error::Config(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// The platform's request id (from the `X-Request-Id` header or the body), when known.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id(),
+            Error::Decode(e) => e.request_id(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(e) => write!(f, "client configuration: {e}"),
+            Error::Api(e) => write!(f, "{e}"),
+            Error::Decode(e) => write!(f, "{e}"),
+            Error::Transport(e) => write!(f, "request failed: {e}"),
+            Error::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Config(e) => Some(e),
+            Error::Decode(e) => Some(&e.source),
+            Error::Transport(e) => Some(e),
+            Error::Api(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+/// Why a client could not be built. Never contains the API key.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An environment variable the constructor needs is unset or empty.
+    MissingEnv {
+        /// The variable's name.
+        var: &'static str,
+    },
+    /// No API key was given to the builder.
+    MissingApiKey,
+    /// The `User-Agent` given cannot be sent in an HTTP header.
+    InvalidUserAgent,
+    /// The API key cannot be sent in an HTTP header (it is empty or has control characters).
+    InvalidApiKey,
+    /// The base URL is not an absolute `http`/`https` URL.
+    InvalidBaseUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The HTTP client could not be built (for example, TLS could not be initialised).
+    HttpClient(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingEnv { var } => {
+                write!(f, "environment variable {var} is not set (or is empty)")
+            }
+            ConfigError::MissingApiKey => write!(f, "no API key was given"),
+            ConfigError::InvalidUserAgent => {
+                write!(f, "the user agent contains characters not allowed in an HTTP header")
+            }
+            ConfigError::InvalidApiKey => write!(
+                f,
+                "the API key is empty or contains characters not allowed in an HTTP header"
+            ),
+            ConfigError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL {url:?}: {reason}")
+            }
+            ConfigError::HttpClient(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::HttpClient(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from the platform: its status, its request id and its error envelope.
+///
+/// Kirim.chat's envelope `{error: {type, code, message, param, request_id}}` fills every field;
+/// Kapso's looser bodies (`{error}`, `{errors: [..]}`, `{status, message}`) fill `message`.
+/// For a status the API does not document (a proxy's HTML 502), the raw body is kept in
+/// [`ApiError::body`] and the request id still comes from the `X-Request-Id` header.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    request_id: Option<String>,
+    kind: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    param: Option<String>,
+    retry_after: Option<Duration>,
+    body: Option<String>,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The request id: the `X-Request-Id` header, else the envelope's `request_id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The envelope's error `type` (Kirim: `invalid_request_error`, `not_found`, …).
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+    /// The envelope's machine-readable `code` (Kirim: `invalid_api_key`, `rate_limit_exceeded`, …).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// The human-readable message.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// The offending parameter, when the platform names one.
+    pub fn param(&self) -> Option<&str> {
+        self.param.as_deref()
+    }
+    /// How long to wait before retrying, from a `Retry-After: <seconds>` header.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    /// The raw body, for a status the API does not document (such as a proxy's HTML 502).
+    /// Bodies of documented error statuses are parsed into the fields above instead.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API answered {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(param) = &self.param {
+            write!(f, " (param {param})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// A response body that does not match the documented schema (a required field missing, a
+/// wrong type, not JSON at all).
+#[derive(Debug)]
+pub struct DecodeError {
+    status: Option<StatusCode>,
+    request_id: Option<String>,
+    source: serde_json::Error,
+    body: String,
+}
+
+impl DecodeError {
+    /// The HTTP status, when known.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+    /// The request id, when the response carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The body as received (lossily decoded as UTF-8).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+    /// serde's description of the mismatch; it names the missing or mistyped field.
+    pub fn serde_error(&self) -> &serde_json::Error {
+        &self.source
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response does not match the documented schema: {}",
+            self.source
+        )?;
+        match &self.request_id {
+            Some(id) => write!(f, " [request id {id}]"),
+            None => write!(f, " [no request id in the response]"),
+        }
+    }
+}
+
+/// What the error envelope of one platform says, normalised. Implemented by each platform's
+/// generated error type.
+pub(crate) struct ErrorFields {
+    pub(crate) kind: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) param: Option<String>,
+    pub(crate) request_id: Option<String>,
+}
+
+/// A platform's documented error body.
+pub(crate) trait ErrorBody: serde::de::DeserializeOwned {
+    fn fields(self) -> ErrorFields;
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    header_str(headers, "retry-after")?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The request id a JSON body carries: top-level `request_id` (success envelopes) or
+/// `error.request_id` (Kirim's error envelope).
+fn body_request_id(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value
+        .get("request_id")
+        .or_else(|| value.get("error").and_then(|e| e.get("request_id")))
+        .and_then(|id| id.as_str())
+        .map(str::to_owned)
+}
+
+fn api_error<E: ErrorBody>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    parsed: Option<E>,
+    body: Option<String>,
+) -> Error {
+    let fields = parsed.map(ErrorBody::fields);
+    let (kind, code, message, param, body_request_id) = match fields {
+        Some(f) => (f.kind, f.code, f.message, f.param, f.request_id),
+        None => (None, None, None, None, None),
+    };
+    Error::Api(Box::new(ApiError {
+        status,
+        request_id: header_str(headers, REQUEST_ID_HEADER).or(body_request_id),
+        kind,
+        code,
+        message,
+        param,
+        retry_after: retry_after(headers),
+        body,
+    }))
+}
+
+/// Reads the body of a response whose body the transport hook already buffered. A body that is
+/// still streaming (it never is, for error statuses) reads as empty.
+fn buffered_body(response: reqwest::Response) -> Vec<u8> {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    let mut read = std::pin::pin!(response.bytes());
+    match read
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(Ok(bytes)) => bytes.to_vec(),
+        Poll::Ready(Err(_)) | Poll::Pending => Vec::new(),
+    }
+}
+
+impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
+    fn from(e: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as P;
+        match e {
+            P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest(message),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+                Error::Transport(e)
+            }
+            P::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                api_error(status, &headers, Some(response.into_inner()), None)
+            }
+            P::InvalidResponsePayload(bytes, source) => Error::Decode(Box::new(DecodeError {
+                status: None,
+                request_id: body_request_id(&bytes),
+                source,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            })),
+            P::UnexpectedResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = buffered_body(response);
+                let parsed = serde_json::from_slice::<E>(&body).ok();
+                let text = String::from_utf8_lossy(&body).into_owned();
+                api_error(status, &headers, parsed, Some(text))
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Kapso: the webhooks of a WhatsApp configuration (`https://app.kapso.ai/api/v1`, `X-API-Key`).
+//!
+//! [`Client`] wraps the client that progenitor generates from `openapi/kapso.yaml` at build time
+//! and dereferences to it ([`Operations`]): every operation is a method returning a builder; set its
+//! parameters, then `.send().await`. `?` turns its error into [`crate::Error`].
+//!
+//! ```no_run
+//! use chathooks::kapso::{types, Client, WebhookEvent};
+//!
+//! # async fn run() -> chathooks::Result<()> {
+//! let client = Client::from_env()?; // KAPSO_API_KEY
+//! let created = client
+//!     .create_whatsapp_webhook()
+//!     .whatsapp_config_id("config-123abc")
+//!     .body_map(|body| {
+//!         body.whatsapp_webhook(
+//!             types::NewWhatsappWebhook::builder()
+//!                 .url("https://example.com/hooks/kapso")
+//!                 .secret_key(chathooks::SecretString::from("a long random secret"))
+//!                 .events(vec![WebhookEvent::MessageReceived]),
+//!         )
+//!     })
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! println!("created webhook {}", created.data.id);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | operation | call |
+//! |---|---|
+//! | `GET …/whatsapp_webhooks` | [`Operations::list_whatsapp_webhooks`] |
+//! | `POST …/whatsapp_webhooks` | [`Operations::create_whatsapp_webhook`] |
+//! | `GET …/whatsapp_webhooks/{id}` | [`Operations::get_whatsapp_webhook`] |
+//! | `PATCH …/whatsapp_webhooks/{id}` | [`Operations::update_whatsapp_webhook`] |
+//! | `DELETE …/whatsapp_webhooks/{id}` | [`Operations::delete_whatsapp_webhook`] |
+//!
+//! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
+//! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
+
+use std::ops::Deref;
+
+use crate::error::{ErrorBody, ErrorFields};
+use crate::open_enum::open_enum;
+use crate::transport::{ClientBuilder, ClientState, Platform, Sealed};
+
+#[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic, rustdoc::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/kapso.rs"));
+}
+
+pub use generated::{builder, types, Client as Operations, ResponseValue};
+
+crate::transport::client_hooks!(generated::Client);
+
+/// The Kapso client. Cheap to clone (clones share one connection pool).
+///
+/// Dereferences to [`Operations`], whose methods are the API's operations.
+#[derive(Clone, Debug)]
+pub struct Client {
+    operations: Operations,
+}
+
+impl Client {
+    /// A client for the production API with this project API key.
+    pub fn new(api_key: impl Into<crate::SecretString>) -> crate::Result<Self> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    /// A client configured from `KAPSO_API_KEY` (required) and `KAPSO_BASE_URL` (optional).
+    pub fn from_env() -> crate::Result<Self> {
+        Self::builder().from_env()?.build()
+    }
+
+    /// A builder for the base URL, timeout, user agent or your own `reqwest::Client`.
+    pub fn builder() -> ClientBuilder<Self> {
+        ClientBuilder::new()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.operations.baseurl
+    }
+
+    /// The generated operations (also reachable through `Deref`).
+    pub fn operations(&self) -> &Operations {
+        &self.operations
+    }
+}
+
+impl Deref for Client {
+    type Target = Operations;
+    fn deref(&self) -> &Operations {
+        &self.operations
+    }
+}
+
+impl Sealed for Client {}
+
+impl Platform for Client {
+    const NAME: &'static str = "Kapso";
+    const DEFAULT_BASE_URL: &'static str = "https://app.kapso.ai/api/v1";
+    const API_KEY_ENV: &'static str = "KAPSO_API_KEY";
+    const BASE_URL_ENV: &'static str = "KAPSO_BASE_URL";
+
+    fn auth_header(api_key: &str) -> (reqwest::header::HeaderName, String) {
+        (
+            reqwest::header::HeaderName::from_static("x-api-key"),
+            api_key.to_owned(),
+        )
+    }
+
+    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
+        Self {
+            operations: Operations::new_with_client(base_url, http, state),
+        }
+    }
+}
+
+impl ErrorBody for types::KapsoError {
+    fn fields(self) -> ErrorFields {
+        let message = match (self.error, self.message, self.errors.is_empty()) {
+            (Some(error), _, _) => Some(error),
+            (None, Some(message), _) => Some(message),
+            (None, None, false) => Some(self.errors.join("; ")),
+            (None, None, true) => None,
+        };
+        ErrorFields {
+            kind: self.status,
+            code: None,
+            message,
+            param: None,
+            request_id: None,
+        }
+    }
+}
+
+open_enum! {
+    /// A WhatsApp webhook event name. Older examples use `messages`, `status_updates` and
+    /// `templates`; those and any newer names are kept in `Other`.
+    pub enum WebhookEvent {
+        /// An inbound message.
+        MessageReceived = "whatsapp.message.received",
+        /// An outbound message was sent.
+        MessageSent = "whatsapp.message.sent",
+        /// An outbound message was delivered.
+        MessageDelivered = "whatsapp.message.delivered",
+        /// An outbound message was read.
+        MessageRead = "whatsapp.message.read",
+        /// An outbound message failed.
+        MessageFailed = "whatsapp.message.failed",
+        /// A conversation started.
+        ConversationCreated = "whatsapp.conversation.created",
+        /// A conversation ended.
+        ConversationEnded = "whatsapp.conversation.ended",
+        /// A conversation went quiet for `inactivity_minutes`.
+        ConversationInactive = "whatsapp.conversation.inactive",
+    }
+}

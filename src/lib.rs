@@ -1,0 +1,44 @@
+//! # chathooks
+//!
+//! Manage the webhooks of WhatsApp business platforms from Rust, with typed async clients
+//! generated at compile time from hand-maintained OpenAPI specs:
+//!
+//! - [`kirim`]: Kirim.chat webhook subscriptions, secret rotation and delivery replay
+//!   (feature `kirim`);
+//! - [`kapso`]: Kapso WhatsApp webhooks (feature `kapso`).
+//!
+//! Each platform has one `Client` with `Client::new(api_key)`, `Client::from_env()` and a
+//! builder for the base URL, timeout and your own `reqwest::Client`. Calls return progenitor's
+//! `ResponseValue<T>`; `?` converts their errors into [`Error`], which carries the HTTP status,
+//! the platform's error envelope and the request id.
+//!
+//! ```no_run
+//! # #[cfg(feature = "kirim")]
+//! # async fn run() -> chathooks::Result<()> {
+//! let client = chathooks::kirim::Client::from_env()?;
+//! let page = client.list_webhook_subscriptions().limit(std::num::NonZeroU8::new(50).unwrap()).send().await?;
+//! for subscription in &page.data {
+//!     println!("{} {} {}", subscription.id, subscription.status, subscription.url);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+#[cfg(feature = "client")]
+mod error;
+#[cfg(feature = "client")]
+mod open_enum;
+mod secret;
+#[cfg(feature = "client")]
+pub mod transport;
+
+#[cfg(feature = "kapso")]
+pub mod kapso;
+#[cfg(feature = "kirim")]
+pub mod kirim;
+
+#[cfg(feature = "client")]
+pub use error::{ApiError, ConfigError, DecodeError, Error, Result};
+pub use secret::SecretString;

@@ -1,0 +1,281 @@
+//! Shared plumbing of the platform clients: the [`ClientBuilder`], authentication and the hooks
+//! every generated operation runs through.
+//!
+//! The generated clients call [`ClientState`]'s hooks before and around each request: the auth
+//! header, the `User-Agent` and the per-request timeout go on there, so they apply to a
+//! caller-supplied `reqwest::Client` too.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
+
+use crate::error::{ConfigError, Error};
+use crate::secret::SecretString;
+
+/// `chathooks/<version>`, sent as `User-Agent` on every request.
+pub const DEFAULT_USER_AGENT: &str = concat!("chathooks/", env!("CARGO_PKG_VERSION"));
+
+/// The per-request timeout when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a generated client carries besides its base URL and `reqwest::Client`: the credentials
+/// and per-request settings. Built by [`ClientBuilder`]; its `Debug` never shows the key.
+#[derive(Clone)]
+pub struct ClientState {
+    platform: &'static str,
+    auth_name: HeaderName,
+    auth_value: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Duration,
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientState")
+            .field("platform", &self.platform)
+            .field("auth", &format_args!("{}: ***", self.auth_name))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ClientState {
+    /// Puts the auth header, `User-Agent` and timeout on a request (the generated `pre` hook).
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
+        let headers = request.headers_mut();
+        headers.insert(self.auth_name.clone(), self.auth_value.clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        *request.timeout_mut() = Some(self.timeout);
+    }
+
+    /// Sends a request (the generated `exec` hook). The body of a non-success response is read
+    /// here, so that [`Error`] can keep it even for statuses the spec does not document.
+    pub(crate) async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = client.execute(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let response: http::Response<reqwest::Body> = response.into();
+        let (parts, body) = response.into_parts();
+        let bytes = reqwest::Response::from(http::Response::new(body))
+            .bytes()
+            .await?;
+        Ok(http::Response::from_parts(parts, reqwest::Body::from(bytes)).into())
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A platform's facade client: what [`ClientBuilder`] needs to know to build one.
+/// Implemented by `kirim::Client` and `kapso::Client`; sealed.
+pub trait Platform: sealed::Sealed + Sized {
+    /// The platform's name, for messages.
+    const NAME: &'static str;
+    /// The production base URL.
+    const DEFAULT_BASE_URL: &'static str;
+    /// The environment variable `from_env` reads the API key from.
+    const API_KEY_ENV: &'static str;
+    /// The environment variable `from_env` reads an optional base URL from.
+    const BASE_URL_ENV: &'static str;
+
+    /// The auth header for an API key (not yet marked sensitive).
+    #[doc(hidden)]
+    fn auth_header(api_key: &str) -> (HeaderName, String);
+
+    /// Assembles the client from validated parts.
+    #[doc(hidden)]
+    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
+}
+
+pub(crate) use sealed::Sealed;
+
+/// Configures a platform client: API key, base URL, timeout, your own `reqwest::Client`.
+///
+/// ```
+/// # #[cfg(feature = "kirim")] {
+/// use std::time::Duration;
+///
+/// let client = chathooks::kirim::Client::builder()
+///     .api_key("kdv_test_0123456789abcdefghijkl")
+///     .base_url("http://127.0.0.1:4010")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:4010");
+/// # }
+/// # Ok::<(), chathooks::Error>(())
+/// ```
+pub struct ClientBuilder<C> {
+    api_key: Option<SecretString>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+    platform: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("http_client", &self.http_client.is_some())
+            .finish()
+    }
+}
+
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: None,
+            timeout: None,
+            user_agent: None,
+            http_client: None,
+            platform: PhantomData,
+        }
+    }
+}
+
+impl<C: Platform> ClientBuilder<C> {
+    /// A builder with nothing set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The API key (required).
+    pub fn api_key(mut self, api_key: impl Into<SecretString>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Reads the API key from the platform's environment variable (`KIRIM_API_KEY` or
+    /// `KAPSO_API_KEY`), and the base URL from `KIRIM_BASE_URL` / `KAPSO_BASE_URL` when set.
+    pub fn from_env(mut self) -> Result<Self, Error> {
+        let key = env_var(C::API_KEY_ENV).ok_or(ConfigError::MissingEnv {
+            var: C::API_KEY_ENV,
+        })?;
+        self.api_key = Some(SecretString::new(key));
+        if let Some(url) = env_var(C::BASE_URL_ENV) {
+            self.base_url = Some(url);
+        }
+        Ok(self)
+    }
+
+    /// Overrides the base URL (default: the platform's production URL), for a proxy, a mock
+    /// server or a test double. It must be an absolute `http` or `https` URL.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The timeout of each request, from connecting to reading the whole body (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Replaces the `User-Agent` (default `chathooks/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Uses your `reqwest::Client` (its proxy, TLS and pool settings). chathooks still adds the auth
+    /// header, `User-Agent` and timeout to every request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    pub fn build(self) -> Result<C, Error> {
+        let api_key = self.api_key.ok_or(ConfigError::MissingApiKey)?;
+        let (auth_name, auth_value) = C::auth_header(api_key.expose_secret());
+        let mut auth_value = match api_key.expose_secret().trim() {
+            "" => return Err(ConfigError::InvalidApiKey.into()),
+            _ => HeaderValue::from_str(&auth_value).map_err(|_| ConfigError::InvalidApiKey)?,
+        };
+        auth_value.set_sensitive(true);
+        let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
+        let user_agent =
+            HeaderValue::from_str(user_agent).map_err(|_| ConfigError::InvalidUserAgent)?;
+        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(C::DEFAULT_BASE_URL))?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(ConfigError::HttpClient)?,
+        };
+        let state = ClientState {
+            platform: C::NAME,
+            auth_name,
+            auth_value,
+            user_agent,
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        };
+        Ok(C::from_parts(&base_url, http, state))
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Checks that `url` is an absolute http(s) URL and drops a trailing `/` (the generated client
+/// appends paths that start with `/`).
+fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme {:?} is not http or https",
+            parsed.scheme()
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("a base URL cannot have a query or fragment".into()));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Implements progenitor's hooks for a generated client type, routing them to [`ClientState`].
+macro_rules! client_hooks {
+    ($client:ty) => {
+        impl progenitor_client::ClientHooks<$crate::transport::ClientState> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> std::result::Result<(), progenitor_client::Error<E>> {
+                progenitor_client::ClientInfo::inner(self).prepare(request);
+                Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                let client = progenitor_client::ClientInfo::client(self);
+                progenitor_client::ClientInfo::inner(self)
+                    .execute(client, request)
+                    .await
+            }
+        }
+    };
+}
+
+pub(crate) use client_hooks;

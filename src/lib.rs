@@ -39,6 +39,11 @@ pub mod kapso;
 #[cfg(feature = "kirim")]
 pub mod kirim;
 
+/// The README's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "kirim", feature = "kapso"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "client")]
 pub use error::{ApiError, ConfigError, DecodeError, Error, Result};
 pub use secret::SecretString;

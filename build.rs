@@ -20,7 +20,10 @@ fn clients() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     // Lets tests compare what was generated here with the committed snapshots.
-    println!("cargo::rustc-env=CHATHOOKS_GENERATED_DIR={}", out_dir.display());
+    println!(
+        "cargo::rustc-env=CHATHOOKS_GENERATED_DIR={}",
+        out_dir.display()
+    );
     let mut failed = false;
     for platform in generate::PLATFORMS {
         let feature = format!("CARGO_FEATURE_{}", platform.name.to_uppercase());

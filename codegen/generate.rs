@@ -96,7 +96,11 @@ impl Platform {
         settings
             .with_interface(InterfaceStyle::Builder)
             .with_tag(TagStyle::Merged)
-            .with_inner_type("crate::transport::ClientState".parse().expect("static tokens"));
+            .with_inner_type(
+                "crate::transport::ClientState"
+                    .parse()
+                    .expect("static tokens"),
+            );
         for (schema, replacement, impls) in self.replacements {
             settings.with_replacement(
                 schema,
@@ -130,9 +134,8 @@ impl Platform {
         let settings = self.settings();
         let previous_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        let generated = std::panic::catch_unwind(move || {
-            Generator::new(&settings).generate_tokens(&spec)
-        });
+        let generated =
+            std::panic::catch_unwind(move || Generator::new(&settings).generate_tokens(&spec));
         std::panic::set_hook(previous_hook);
         let tokens = match generated {
             Ok(Ok(tokens)) => tokens,

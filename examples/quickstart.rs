@@ -21,7 +21,11 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let real = std::env::var_os("KIRIM_API_KEY").is_some();
     // Keep the fake alive for the whole run.
-    let fake = if real { None } else { Some(fake_server().await) };
+    let fake = if real {
+        None
+    } else {
+        Some(fake_server().await)
+    };
 
     let kirim = match &fake {
         Some(server) => kirim::Client::builder()
@@ -33,7 +37,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Kirim.chat at {}", kirim.base_url());
 
     let me = kirim.get_me().send().await?.into_inner();
-    println!("  key {} of organisation {}", me.data.api_key.id, me.data.organization.id);
+    println!(
+        "  key {} of organisation {}",
+        me.data.api_key.id, me.data.organization.id
+    );
 
     let created = kirim
         .create_webhook_subscription()
@@ -70,7 +77,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         paused.status, paused.description
     );
 
-    let page = kirim.list_webhook_subscriptions().send().await?.into_inner();
+    let page = kirim
+        .list_webhook_subscriptions()
+        .send()
+        .await?
+        .into_inner();
     println!("  {} subscription(s) listed", page.data.len());
 
     kirim
@@ -80,7 +91,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("  deleted {}", created.id);
 
-    match kirim.get_webhook_subscription().id(&created.id).send().await {
+    match kirim
+        .get_webhook_subscription()
+        .id(&created.id)
+        .send()
+        .await
+    {
         Err(e) => {
             let e = chathooks::Error::from(e);
             println!("  fetching it again fails as it should: {e}");
@@ -112,7 +128,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .into_inner()
         .data;
-    println!("  created webhook {} (secret shown as {:?})", webhook.id, webhook.secret_key);
+    println!(
+        "  created webhook {} (secret shown as {:?})",
+        webhook.id, webhook.secret_key
+    );
     kapso
         .delete_whatsapp_webhook()
         .whatsapp_config_id(&config)
@@ -209,7 +228,9 @@ async fn fake_server() -> MockServer {
         .await;
 
     Mock::given(method("POST"))
-        .and(path_regex(r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks$"))
+        .and(path_regex(
+            r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks$",
+        ))
         .respond_with(|req: &Request| {
             let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
             let mut webhook = body["whatsapp_webhook"].clone();
@@ -219,7 +240,9 @@ async fn fake_server() -> MockServer {
         .mount(&server)
         .await;
     Mock::given(method("DELETE"))
-        .and(path_regex(r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks/[^/]+$"))
+        .and(path_regex(
+            r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks/[^/]+$",
+        ))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;

@@ -6,6 +6,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
+use crate::transport::RawErrorResponse;
+
 /// The header both platforms may use to identify a request (Kirim documents it as `X-Request-Id`).
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -127,7 +129,10 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::MissingApiKey => write!(f, "no API key was given"),
             ConfigError::InvalidUserAgent => {
-                write!(f, "the user agent contains characters not allowed in an HTTP header")
+                write!(
+                    f,
+                    "the user agent contains characters not allowed in an HTTP header"
+                )
             }
             ConfigError::InvalidApiKey => write!(
                 f,
@@ -154,8 +159,8 @@ impl std::error::Error for ConfigError {
 ///
 /// Kirim.chat's envelope `{error: {type, code, message, param, request_id}}` fills every field;
 /// Kapso's looser bodies (`{error}`, `{errors: [..]}`, `{status, message}`) fill `message`.
-/// For a status the API does not document (a proxy's HTML 502), the raw body is kept in
-/// [`ApiError::body`] and the request id still comes from the `X-Request-Id` header.
+/// A body that is not JSON (a proxy's HTML 502 or 500) is kept in [`ApiError::body`], and the
+/// request id still comes from the `X-Request-Id` header.
 #[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -197,8 +202,8 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
-    /// The raw body, for a status the API does not document (such as a proxy's HTML 502).
-    /// Bodies of documented error statuses are parsed into the fields above instead.
+    /// The raw body, when it is not JSON (a proxy's HTML page) or the status is one the API does
+    /// not document. A documented error status with a JSON body is parsed into the fields above.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -330,19 +335,26 @@ fn api_error<E: ErrorBody>(
     }))
 }
 
-/// Reads the body of a response whose body the transport hook already buffered. A body that is
-/// still streaming (it never is, for error statuses) reads as empty.
-fn buffered_body(response: reqwest::Response) -> Vec<u8> {
+/// An API error from a non-JSON body, which the transport hook hands on as a body-read error.
+fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
+    api_error::<E>(
+        raw.status,
+        &raw.headers,
+        None,
+        Some(String::from_utf8_lossy(&raw.body).into_owned()),
+    )
+}
+
+/// Reads the body of a response the transport hook already buffered (every non-success response
+/// is), without an executor: a buffered body is ready at the first poll.
+fn buffered_body(response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
     let mut read = std::pin::pin!(response.bytes());
-    match read
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(Ok(bytes)) => bytes.to_vec(),
-        Poll::Ready(Err(_)) | Poll::Pending => Vec::new(),
+    match read.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Ok(bytes::Bytes::new()),
     }
 }
 
@@ -351,9 +363,11 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
         use progenitor_client::Error as P;
         match e {
             P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest(message),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                Error::Transport(e)
-            }
+            P::ResponseBodyError(e) => match RawErrorResponse::find(&e) {
+                Some(raw) => raw_api_error::<E>(raw),
+                None => Error::Transport(e),
+            },
+            P::CommunicationError(e) | P::InvalidUpgrade(e) => Error::Transport(e),
             P::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -368,10 +382,17 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
             P::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = buffered_body(response);
-                let parsed = serde_json::from_slice::<E>(&body).ok();
-                let text = String::from_utf8_lossy(&body).into_owned();
-                api_error(status, &headers, parsed, Some(text))
+                match buffered_body(response) {
+                    Ok(body) => {
+                        let parsed = serde_json::from_slice::<E>(&body).ok();
+                        let text = String::from_utf8_lossy(&body).into_owned();
+                        api_error(status, &headers, parsed, Some(text))
+                    }
+                    Err(e) => match RawErrorResponse::find(&e) {
+                        Some(raw) => raw_api_error::<E>(raw),
+                        None => Error::Transport(e),
+                    },
+                }
             }
         }
     }

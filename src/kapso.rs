@@ -45,7 +45,13 @@ use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
 use crate::transport::{ClientBuilder, ClientState, Platform, Sealed};
 
-#[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic, rustdoc::all)]
+#[allow(
+    missing_docs,
+    unused_imports,
+    clippy::all,
+    clippy::pedantic,
+    rustdoc::all
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/kapso.rs"));
 }

@@ -50,8 +50,13 @@ impl ClientState {
         *request.timeout_mut() = Some(self.timeout);
     }
 
-    /// Sends a request (the generated `exec` hook). The body of a non-success response is read
-    /// here, so that [`Error`] can keep it even for statuses the spec does not document.
+    /// Sends a request (the generated `exec` hook).
+    ///
+    /// The body of a non-success response is read here. A JSON body is handed on for the generated
+    /// code to parse into the platform's error envelope. Any other body (a proxy's HTML page, an
+    /// empty body) would make the generated code fail to parse it and lose the status and headers,
+    /// so it is handed on as a body that fails to read with a [`RawErrorResponse`], which
+    /// [`Error`]'s conversion finds and turns into an [`Error::Api`] with status, headers and text.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -66,7 +71,63 @@ impl ClientState {
         let bytes = reqwest::Response::from(http::Response::new(body))
             .bytes()
             .await?;
-        Ok(http::Response::from_parts(parts, reqwest::Body::from(bytes)).into())
+        let body = if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+            reqwest::Body::from(bytes)
+        } else {
+            reqwest::Body::wrap_stream(FailingBody(Some(RawErrorResponse {
+                status: parts.status,
+                headers: parts.headers.clone(),
+                body: bytes,
+            })))
+        };
+        Ok(http::Response::from_parts(parts, body).into())
+    }
+}
+
+/// A non-success response whose body is not JSON, carried to [`Error`] inside a body-read error
+/// (see [`ClientState::execute`]).
+#[derive(Debug)]
+pub(crate) struct RawErrorResponse {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: bytes::Bytes,
+}
+
+impl fmt::Display for RawErrorResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} response with a non-JSON body", self.status)
+    }
+}
+
+impl std::error::Error for RawErrorResponse {}
+
+impl RawErrorResponse {
+    /// Finds the raw response in an error's source chain.
+    pub(crate) fn find<'a>(
+        error: &'a (dyn std::error::Error + 'static),
+    ) -> Option<&'a RawErrorResponse> {
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if let Some(raw) = e.downcast_ref::<RawErrorResponse>() {
+                return Some(raw);
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
+/// A body stream that yields one error: the [`RawErrorResponse`].
+struct FailingBody(Option<RawErrorResponse>);
+
+impl futures_core::Stream for FailingBody {
+    type Item = Result<bytes::Bytes, RawErrorResponse>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
     }
 }
 

@@ -20,7 +20,9 @@ fn from_env_reads_the_key_and_base_url_and_names_a_missing_variable() {
     let err = kirim::Client::from_env().unwrap_err();
     assert!(matches!(
         err,
-        Error::Config(ConfigError::MissingEnv { var: "KIRIM_API_KEY" })
+        Error::Config(ConfigError::MissingEnv {
+            var: "KIRIM_API_KEY"
+        })
     ));
     assert!(err.to_string().contains("KIRIM_API_KEY"), "{err}");
     let err = kapso::Client::from_env().unwrap_err();
@@ -74,7 +76,12 @@ fn bad_keys_and_urls_are_typed_errors() {
     }
     let err = kirim::Client::builder().build().unwrap_err();
     assert!(matches!(err, Error::Config(ConfigError::MissingApiKey)));
-    for url in ["not a url", "ftp://example.com", "/relative", "http://h/?q=1"] {
+    for url in [
+        "not a url",
+        "ftp://example.com",
+        "/relative",
+        "http://h/?q=1",
+    ] {
         let err = kirim::Client::builder()
             .api_key(KEY)
             .base_url(url)

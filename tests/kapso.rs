@@ -247,7 +247,10 @@ async fn update_sends_only_set_fields_and_parses_the_seed_response() {
     );
     assert_eq!(
         webhook.events,
-        Some(vec![WebhookEvent::MessageReceived, WebhookEvent::MessageSent])
+        Some(vec![
+            WebhookEvent::MessageReceived,
+            WebhookEvent::MessageSent
+        ])
     );
     assert_eq!(webhook.active, Some(true));
     assert_eq!(
@@ -296,15 +299,22 @@ async fn delete_whatsapp_webhook_answers_204() {
 
 #[test]
 fn old_and_unknown_event_names_are_kept() {
-    let events: Vec<WebhookEvent> =
-        serde_json::from_value(json!(["messages", "whatsapp.message.read", "whatsapp.config.created"]))
-            .unwrap();
+    let events: Vec<WebhookEvent> = serde_json::from_value(json!([
+        "messages",
+        "whatsapp.message.read",
+        "whatsapp.config.created"
+    ]))
+    .unwrap();
     assert_eq!(events[0], WebhookEvent::Other("messages".into()));
     assert_eq!(events[1], WebhookEvent::MessageRead);
     assert_eq!(events[2].as_str(), "whatsapp.config.created");
     assert_eq!(
         serde_json::to_value(&events).unwrap(),
-        json!(["messages", "whatsapp.message.read", "whatsapp.config.created"])
+        json!([
+            "messages",
+            "whatsapp.message.read",
+            "whatsapp.config.created"
+        ])
     );
 }
 

@@ -450,8 +450,9 @@ async fn patch_body(update: UpdateWebhookSubscriptionRequest) -> Value {
 
 #[tokio::test]
 async fn patch_sends_only_the_fields_set() {
-    let body = patch_body(UpdateWebhookSubscriptionRequest::new().status(SubscriptionStatus::Paused))
-        .await;
+    let body =
+        patch_body(UpdateWebhookSubscriptionRequest::new().status(SubscriptionStatus::Paused))
+            .await;
     assert_eq!(body, json!({"status": "paused"}));
 }
 
@@ -558,7 +559,10 @@ async fn abbreviated_seed_example_is_a_clear_decode_error() {
         decode.serde_error().to_string().contains("missing field"),
         "{err}"
     );
-    assert!(err.to_string().contains("missing field `created_at`"), "{err}");
+    assert!(
+        err.to_string().contains("missing field `created_at`"),
+        "{err}"
+    );
     assert_eq!(decode.body(), SEED_EXAMPLE);
 }
 
@@ -728,4 +732,45 @@ async fn timeout_applies_per_request() {
         matches!(&err, chathooks::Error::Transport(e) if e.is_timeout()),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn non_json_body_on_a_documented_status_keeps_status_request_id_and_body() {
+    for (status, body) in [
+        (500, "<html><body>Internal Server Error</body></html>"),
+        (401, ""),
+        (429, "slow down"),
+    ] {
+        let (server, client) = setup().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("x-request-id", "req_edge")
+                    .insert_header("retry-after", "3")
+                    .set_body_string(body),
+            )
+            .mount(&server)
+            .await;
+        let err: chathooks::Error = client.get_me().send().await.unwrap_err().into();
+        let chathooks::Error::Api(api) = &err else {
+            panic!("{status}: expected an API error, got {err:?}");
+        };
+        assert_eq!(api.status(), status);
+        assert_eq!(api.request_id(), Some("req_edge"));
+        assert_eq!(api.body(), Some(body));
+        assert_eq!(api.code(), None);
+        assert_eq!(api.retry_after(), Some(std::time::Duration::from_secs(3)));
+    }
+}
+
+#[tokio::test]
+async fn a_json_body_that_is_not_the_envelope_on_a_documented_status_is_a_decode_error() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"oops": true})))
+        .mount(&server)
+        .await;
+    let err: chathooks::Error = client.get_me().send().await.unwrap_err().into();
+    assert!(matches!(err, chathooks::Error::Decode(_)), "{err:?}");
+    assert!(err.to_string().contains("missing field `error`"), "{err}");
 }

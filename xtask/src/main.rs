@@ -26,7 +26,8 @@ fn main() -> ExitCode {
 }
 
 fn snapshot_path(root: &Path, platform: &generate::Platform) -> PathBuf {
-    root.join("tests/snapshots").join(format!("{}.rs", platform.name))
+    root.join("tests/snapshots")
+        .join(format!("{}.rs", platform.name))
 }
 
 fn regen(root: &Path) -> ExitCode {

@@ -39,11 +39,8 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-use std::ops::Deref;
-
 use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
-use crate::transport::{ClientBuilder, ClientState, Platform, Sealed};
 
 #[allow(
     missing_docs,
@@ -58,70 +55,16 @@ mod generated {
 
 pub use generated::{builder, types, Client as Operations, ResponseValue};
 
-crate::transport::client_hooks!(generated::Client);
-
-/// The Kapso client. Cheap to clone (clones share one connection pool).
-///
-/// Dereferences to [`Operations`], whose methods are the API's operations.
-#[derive(Clone, Debug)]
-pub struct Client {
-    operations: Operations,
-}
-
-impl Client {
-    /// A client for the production API with this project API key.
-    pub fn new(api_key: impl Into<crate::SecretString>) -> crate::Result<Self> {
-        Self::builder().api_key(api_key).build()
-    }
-
-    /// A client configured from `KAPSO_API_KEY` (required) and `KAPSO_BASE_URL` (optional).
-    pub fn from_env() -> crate::Result<Self> {
-        Self::builder().from_env()?.build()
-    }
-
-    /// A builder for the base URL, timeout, user agent or your own `reqwest::Client`.
-    pub fn builder() -> ClientBuilder<Self> {
-        ClientBuilder::new()
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.operations.baseurl
-    }
-
-    /// The generated operations (also reachable through `Deref`).
-    pub fn operations(&self) -> &Operations {
-        &self.operations
-    }
-}
-
-impl Deref for Client {
-    type Target = Operations;
-    fn deref(&self) -> &Operations {
-        &self.operations
-    }
-}
-
-impl Sealed for Client {}
-
-impl Platform for Client {
-    const NAME: &'static str = "Kapso";
-    const DEFAULT_BASE_URL: &'static str = "https://app.kapso.ai/api/v1";
-    const API_KEY_ENV: &'static str = "KAPSO_API_KEY";
-    const BASE_URL_ENV: &'static str = "KAPSO_BASE_URL";
-
-    fn auth_header(api_key: &str) -> (reqwest::header::HeaderName, String) {
-        (
-            reqwest::header::HeaderName::from_static("x-api-key"),
-            api_key.to_owned(),
-        )
-    }
-
-    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
-        Self {
-            operations: Operations::new_with_client(base_url, http, state),
-        }
-    }
+crate::transport::platform_client! {
+    /// The Kapso client.
+    name: "Kapso",
+    default_base_url: "https://app.kapso.ai/api/v1",
+    api_key_env: "KAPSO_API_KEY",
+    base_url_env: "KAPSO_BASE_URL",
+    auth_header: |api_key| (
+        reqwest::header::HeaderName::from_static("x-api-key"),
+        api_key.to_owned(),
+    ),
 }
 
 impl ErrorBody for types::KapsoError {

@@ -40,13 +40,10 @@
 //! "Inferred" operations have no public reference page: they follow the API's conventions and are
 //! marked `x-chathooks-inferred` in the spec.
 
-use std::ops::Deref;
-
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
-use crate::transport::{ClientBuilder, ClientState, Platform, Sealed};
 
 #[allow(
     missing_docs,
@@ -61,67 +58,13 @@ mod generated {
 
 pub use generated::{builder, types, Client as Operations, ResponseValue};
 
-crate::transport::client_hooks!(generated::Client);
-
-/// The Kirim.chat client. Cheap to clone (clones share one connection pool).
-///
-/// Dereferences to [`Operations`], whose methods are the API's operations.
-#[derive(Clone, Debug)]
-pub struct Client {
-    operations: Operations,
-}
-
-impl Client {
-    /// A client for the production API with this API key (`kdv_live_…` or `kdv_test_…`).
-    pub fn new(api_key: impl Into<crate::SecretString>) -> crate::Result<Self> {
-        Self::builder().api_key(api_key).build()
-    }
-
-    /// A client configured from `KIRIM_API_KEY` (required) and `KIRIM_BASE_URL` (optional).
-    pub fn from_env() -> crate::Result<Self> {
-        Self::builder().from_env()?.build()
-    }
-
-    /// A builder for the base URL, timeout, user agent or your own `reqwest::Client`.
-    pub fn builder() -> ClientBuilder<Self> {
-        ClientBuilder::new()
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.operations.baseurl
-    }
-
-    /// The generated operations (also reachable through `Deref`).
-    pub fn operations(&self) -> &Operations {
-        &self.operations
-    }
-}
-
-impl Deref for Client {
-    type Target = Operations;
-    fn deref(&self) -> &Operations {
-        &self.operations
-    }
-}
-
-impl Sealed for Client {}
-
-impl Platform for Client {
-    const NAME: &'static str = "Kirim.chat";
-    const DEFAULT_BASE_URL: &'static str = "https://api.kirim.chat/v1";
-    const API_KEY_ENV: &'static str = "KIRIM_API_KEY";
-    const BASE_URL_ENV: &'static str = "KIRIM_BASE_URL";
-
-    fn auth_header(api_key: &str) -> (reqwest::header::HeaderName, String) {
-        (reqwest::header::AUTHORIZATION, format!("Bearer {api_key}"))
-    }
-
-    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
-        Self {
-            operations: Operations::new_with_client(base_url, http, state),
-        }
-    }
+crate::transport::platform_client! {
+    /// The Kirim.chat client.
+    name: "Kirim.chat",
+    default_base_url: "https://api.kirim.chat/v1",
+    api_key_env: "KIRIM_API_KEY",
+    base_url_env: "KIRIM_BASE_URL",
+    auth_header: |api_key| (reqwest::header::AUTHORIZATION, format!("Bearer {api_key}")),
 }
 
 impl ErrorBody for types::ErrorEnvelope {

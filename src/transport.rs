@@ -340,3 +340,86 @@ macro_rules! client_hooks {
 }
 
 pub(crate) use client_hooks;
+
+/// Declares a platform module's facade `Client` around its generated `Operations`: the
+/// constructors, `Deref`, the [`Platform`] impl and progenitor's hooks.
+macro_rules! platform_client {
+    (
+        $(#[$meta:meta])*
+        name: $name:literal,
+        default_base_url: $base_url:literal,
+        api_key_env: $key_env:literal,
+        base_url_env: $url_env:literal,
+        auth_header: |$api_key:ident| $auth:expr,
+    ) => {
+        $(#[$meta])*
+        ///
+        /// Cheap to clone (clones share one connection pool). Dereferences to [`Operations`], whose
+        /// methods are the API's operations.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            operations: Operations,
+        }
+
+        impl Client {
+            #[doc = concat!("A client for the production API (`", $base_url, "`) with this API key.")]
+            pub fn new(api_key: impl Into<$crate::SecretString>) -> $crate::Result<Self> {
+                Self::builder().api_key(api_key).build()
+            }
+
+            #[doc = concat!("A client configured from `", $key_env, "` (required) and `", $url_env, "` (optional).")]
+            pub fn from_env() -> $crate::Result<Self> {
+                Self::builder().from_env()?.build()
+            }
+
+            /// A builder for the base URL, timeout, user agent or your own `reqwest::Client`.
+            pub fn builder() -> $crate::transport::ClientBuilder<Self> {
+                $crate::transport::ClientBuilder::new()
+            }
+
+            /// The base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                &self.operations.baseurl
+            }
+
+            /// The generated operations (also reachable through `Deref`).
+            pub fn operations(&self) -> &Operations {
+                &self.operations
+            }
+        }
+
+        impl ::std::ops::Deref for Client {
+            type Target = Operations;
+            fn deref(&self) -> &Operations {
+                &self.operations
+            }
+        }
+
+        impl $crate::transport::Sealed for Client {}
+
+        impl $crate::transport::Platform for Client {
+            const NAME: &'static str = $name;
+            const DEFAULT_BASE_URL: &'static str = $base_url;
+            const API_KEY_ENV: &'static str = $key_env;
+            const BASE_URL_ENV: &'static str = $url_env;
+
+            fn auth_header($api_key: &str) -> (reqwest::header::HeaderName, String) {
+                $auth
+            }
+
+            fn from_parts(
+                base_url: &str,
+                http: reqwest::Client,
+                state: $crate::transport::ClientState,
+            ) -> Self {
+                Self {
+                    operations: Operations::new_with_client(base_url, http, state),
+                }
+            }
+        }
+
+        $crate::transport::client_hooks!(Operations);
+    };
+}
+
+pub(crate) use platform_client;

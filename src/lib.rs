@@ -16,7 +16,7 @@
 //! # #[cfg(feature = "kirim")]
 //! # async fn run() -> chathooks::Result<()> {
 //! let client = chathooks::kirim::Client::from_env()?;
-//! let page = client.list_webhook_subscriptions().limit(std::num::NonZeroU8::new(50).unwrap()).send().await?;
+//! let page = client.list_webhook_subscriptions().limit(50u8).send().await?;
 //! for subscription in &page.data {
 //!     println!("{} {} {}", subscription.id, subscription.status, subscription.url);
 //! }

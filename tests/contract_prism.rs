@@ -36,7 +36,14 @@ impl Prism {
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let child = Command::new(&bin)
-            .args(["mock", "--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .args([
+                "mock",
+                "--errors",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .arg(root.join("openapi").join(spec))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -73,7 +80,11 @@ fn ok<T>(
 ) -> T {
     match result {
         Ok(response) => {
-            assert!(response.status().is_success(), "{operation}: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "{operation}: {}",
+                response.status()
+            );
             response.into_inner()
         }
         Err(e) => {
@@ -284,7 +295,11 @@ async fn every_kapso_operation_is_accepted_by_prism() {
 async fn prism_rejects_requests_that_break_the_spec() {
     let prism = Prism::start("kirim.yaml");
     let http = reqwest::Client::new();
-    let no_auth = http.get(format!("{}/me", prism.url())).send().await.unwrap();
+    let no_auth = http
+        .get(format!("{}/me", prism.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_auth.status(), 401);
     let missing_field = http
         .post(format!("{}/webhook_deliveries/bulk_replay", prism.url()))
@@ -302,5 +317,9 @@ async fn prism_rejects_requests_that_break_the_spec() {
         .send()
         .await
         .unwrap();
-    assert!(wrong_type.status().is_client_error(), "{}", wrong_type.status());
+    assert!(
+        wrong_type.status().is_client_error(),
+        "{}",
+        wrong_type.status()
+    );
 }

@@ -1,13 +1,17 @@
-//! `cargo xtask regen` rewrites the committed snapshots of the generated clients;
-//! `cargo xtask check` fails when a snapshot is stale or a spec is invalid.
+//! Repository chores:
+//!
+//! - `cargo xtask regen`: validate each spec and rewrite its committed snapshot of generated code;
+//! - `cargo xtask lint`: our own rules for the specs (see `lint.rs`);
+//! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[path = "../../codegen/generate.rs"]
 mod generate;
+mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|check>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,8 +20,12 @@ fn main() -> ExitCode {
         .to_path_buf();
     let command = std::env::args().nth(1);
     match command.as_deref() {
-        Some("regen") => regen(&root),
-        Some("check") => check(&root),
+        Some("regen") => exit(lint_specs(&root) && regen(&root)),
+        Some("lint") => exit(lint_specs(&root)),
+        Some("check") => {
+            let linted = lint_specs(&root);
+            exit(check(&root) && linted)
+        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -30,7 +38,32 @@ fn snapshot_path(root: &Path, platform: &generate::Platform) -> PathBuf {
         .join(format!("{}.rs", platform.name))
 }
 
-fn regen(root: &Path) -> ExitCode {
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs our spec rules over every platform's spec; prints each finding.
+fn lint_specs(root: &Path) -> bool {
+    let mut ok = true;
+    for platform in generate::PLATFORMS {
+        let file = platform.spec_path();
+        let findings = match std::fs::read_to_string(root.join(&file)) {
+            Ok(text) => lint::lint(&file, &text),
+            Err(e) => vec![format!("{file}: cannot read: {e}")],
+        };
+        for finding in &findings {
+            eprintln!("error: {finding}");
+        }
+        ok &= findings.is_empty();
+    }
+    ok
+}
+
+fn regen(root: &Path) -> bool {
     let mut ok = true;
     for platform in generate::PLATFORMS {
         let path = snapshot_path(root, platform);
@@ -54,14 +87,10 @@ fn regen(root: &Path) -> ExitCode {
             }
         }
     }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ok
 }
 
-fn check(root: &Path) -> ExitCode {
+fn check(root: &Path) -> bool {
     let mut ok = true;
     for platform in generate::PLATFORMS {
         let path = snapshot_path(root, platform);
@@ -90,9 +119,56 @@ fn check(root: &Path) -> ExitCode {
             }
         }
     }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generate::PLATFORMS;
+
+    #[test]
+    fn a_broken_spec_is_an_error_naming_the_file_not_a_panic() {
+        let platform = &PLATFORMS[0];
+        let missing_version = "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n";
+        let err = platform
+            .generate("openapi/broken.yaml", missing_version)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("openapi/broken.yaml: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("version"), "{err}");
+
+        // progenitor asserts (panics) when one operation's error responses differ in schema.
+        let two_error_schemas = r#"
+openapi: 3.0.3
+info: {title: x, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: a
+      responses:
+        '204': {description: ok}
+        '400': {description: e, content: {application/json: {schema: {type: string}}}}
+        '500': {description: e, content: {application/json: {schema: {type: integer}}}}
+"#;
+        let err = platform
+            .generate("openapi/two.yaml", two_error_schemas)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("openapi/two.yaml: progenitor"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn openapi_3_1_is_refused_with_a_reason() {
+        let err = PLATFORMS[1]
+            .generate(
+                "x.yaml",
+                "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n",
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("3.1.0"), "{err}");
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! - [`kirim`]: Kirim.chat webhook subscriptions, secret rotation and delivery replay
 //!   (feature `kirim`);
-//! - [`kapso`]: Kapso WhatsApp webhooks (feature `kapso`).
+//! - [`kapso`]: Kapso WhatsApp webhooks (feature `kapso`);
+//! - [`webhooks`]: receiving: verify deliveries' signatures and parse them into typed events
+//!   (feature `webhooks`, which needs no HTTP client, runtime or code generator).
 //!
 //! Each platform has one `Client` with `Client::new(api_key)`, `Client::from_env()` and a
 //! builder for the base URL, timeout and your own `reqwest::Client`. Calls return progenitor's
@@ -38,6 +40,8 @@ pub mod transport;
 pub mod kapso;
 #[cfg(feature = "kirim")]
 pub mod kirim;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 /// The README's examples, compiled as doctests.
 #[cfg(all(doctest, feature = "kirim", feature = "kapso"))]

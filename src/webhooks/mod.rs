@@ -1,0 +1,204 @@
+//! Receiving webhooks: verify a delivery's signature, then parse it into typed events.
+//!
+//! One module per platform, each with a `Verifier` (your signing secrets and, for Kirim.chat, a
+//! timestamp tolerance), a `parse` function and `sign` functions that produce byte for byte what
+//! the platform sends (for testing your receiver):
+//!
+//! - [`kirim`]: `X-Kirim-Signature: t=…,v1=…`, HMAC-SHA256 over `"{t}.{body}"`, 300 s tolerance;
+//! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**.
+//!
+//! Verifying and parsing are separate steps, so you can verify, store the raw body, and parse
+//! later. The core API takes the raw body as bytes and headers through the small [`Headers`]
+//! trait (implemented for slices of `(name, value)` pairs and, with the `http` feature, for
+//! `http::HeaderMap`), so it is tied to no version of any HTTP crate.
+//!
+//! ```
+//! use chathooks::webhooks::kirim;
+//!
+//! let secret = "whsec_test_secret";
+//! let body = br#"{"id":"evt_1","type":"contact.created","created_at":"2026-01-01T00:00:00Z","livemode":false,"data":{}}"#;
+//! let signature = kirim::sign(&[secret], 1_767_225_600, body);
+//! let headers = [("X-Kirim-Signature", signature.as_str()), ("X-Kirim-Source", "kirim")];
+//!
+//! let verifier = kirim::Verifier::new([secret]);
+//! let delivery = verifier.verify_at(&headers[..], body, 1_767_225_630)?;
+//! let event = kirim::parse(&delivery, body)?;
+//! assert_eq!(event.event_type(), "contact.created");
+//! # Ok::<(), chathooks::webhooks::Error>(())
+//! ```
+//!
+//! Crypto comes from the `hmac` and `sha2` crates; signatures are compared in constant time by
+//! `hmac`'s `verify_slice`. Secrets never appear in `Debug` output or error messages.
+
+use std::fmt;
+
+pub mod kapso;
+pub mod kirim;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+#[cfg(feature = "http")]
+mod http;
+
+/// The longest signature header accepted. Real ones are about 80 bytes a secret.
+pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
+
+/// Read access to a delivery's headers, by case-insensitive name.
+///
+/// Implemented for `[(&str, &str)]`, `[(String, String)]` (and `Vec`s of them) and, with the
+/// `http` feature, for `http::HeaderMap`. When a header appears more than once, the first wins.
+pub trait Headers {
+    /// The value of the header `name` (ASCII case-insensitive), if present and valid UTF-8.
+    fn get(&self, name: &str) -> Option<&str>;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
+    fn get(&self, name: &str) -> Option<&str> {
+        Headers::get(self.as_slice(), name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
+    fn get(&self, name: &str) -> Option<&str> {
+        Headers::get(self.as_slice(), name)
+    }
+}
+
+impl<H: Headers + ?Sized> Headers for &H {
+    fn get(&self, name: &str) -> Option<&str> {
+        (**self).get(name)
+    }
+}
+
+/// Why a delivery was rejected. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The verifier was built without any secret.
+    NoSecrets,
+    /// A required header is absent.
+    MissingHeader {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A header is present but not in the documented format.
+    MalformedHeader {
+        /// The header's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The signature is well-formed but matches none of the secrets.
+    NoMatchingSignature,
+    /// The signed timestamp is further from now than the tolerance (a replay, or a clock off).
+    TimestampOutsideTolerance {
+        /// `now - timestamp` in seconds: positive for an old delivery, negative for one from the
+        /// future.
+        skew_secs: i64,
+        /// The tolerance in seconds.
+        tolerance_secs: u64,
+    },
+    /// The body is not the JSON the platform documents.
+    InvalidBody {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A batch's `X-Batch-Size` header disagrees with the number of events in its body.
+    BatchSizeMismatch {
+        /// What the header says.
+        header: usize,
+        /// How many events the body holds.
+        body: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSecrets => write!(f, "no signing secret was configured"),
+            Error::MissingHeader { name } => write!(f, "header {name} is missing"),
+            Error::MalformedHeader { name, reason } => {
+                write!(f, "header {name} is malformed: {reason}")
+            }
+            Error::NoMatchingSignature => {
+                write!(f, "the signature matches none of the configured secrets")
+            }
+            Error::TimestampOutsideTolerance {
+                skew_secs,
+                tolerance_secs,
+            } => write!(
+                f,
+                "the signed timestamp is {} s {} now, outside the tolerance of {tolerance_secs} s",
+                skew_secs.unsigned_abs(),
+                if *skew_secs >= 0 { "before" } else { "after" }
+            ),
+            Error::InvalidBody { reason } => write!(f, "the body is not a valid event: {reason}"),
+            Error::BatchSizeMismatch { header, body } => write!(
+                f,
+                "X-Batch-Size says {header} events but the batch holds {body}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// Whether the delivery failed authentication (signature or timestamp) rather than being
+    /// malformed: a receiver answers 401 to these and 400 to the others.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            Error::NoMatchingSignature | Error::TimestampOutsideTolerance { .. } | Error::NoSecrets
+        )
+    }
+}
+
+/// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.
+fn hmac(secret: &[u8], parts: &[&[u8]]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac;
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac
+}
+
+/// Lower-case hex HMAC-SHA256 of `parts` keyed with `secret`.
+fn hmac_hex(secret: &[u8], parts: &[&[u8]]) -> String {
+    use hmac::Mac;
+    hex::encode(hmac(secret, parts).finalize().into_bytes())
+}
+
+/// Whether any `signature` is the HMAC of `parts` under any `secret`, compared in constant time.
+fn any_matches<S: AsRef<[u8]>>(secrets: &[S], parts: &[&[u8]], signatures: &[Vec<u8>]) -> bool {
+    use hmac::Mac;
+    let mut matched = false;
+    for secret in secrets {
+        let mac = hmac(secret.as_ref(), parts);
+        for signature in signatures {
+            // Every pair is checked (no early exit), so timing says nothing about which matched.
+            matched |= mac.clone().verify_slice(signature).is_ok();
+        }
+    }
+    matched
+}
+
+/// Parses JSON, naming what is wrong on failure.
+fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::InvalidBody {
+        reason: e.to_string(),
+    })
+}

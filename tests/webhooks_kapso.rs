@@ -1,0 +1,266 @@
+//! Kapso delivery verification and parsing, against signatures computed by openssl
+//! (`tests/fixtures/webhooks/make-vectors.sh`): single events, batches, dedupe.
+#![cfg(feature = "webhooks")]
+
+use chathooks::webhooks::kapso::{self, DedupeStore, EventKind, MemoryDedupe, Verifier};
+use chathooks::webhooks::Error;
+use proptest::prelude::*;
+
+const SINGLE: &[u8] = include_bytes!("fixtures/webhooks/kapso_message_received.json");
+const BATCH: &[u8] = include_bytes!("fixtures/webhooks/kapso_batch.json");
+
+fn vector(fixture: &str, secret: &str) -> String {
+    include_str!("fixtures/webhooks/vectors.txt")
+        .lines()
+        .find_map(|line| {
+            let mut parts = line.split(' ');
+            (parts.next() == Some(fixture) && parts.next() == Some(secret))
+                .then(|| parts.next().unwrap().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no vector for {fixture} {secret}"))
+}
+
+#[test]
+fn known_answer_vectors_from_openssl() {
+    assert_eq!(
+        kapso::sign("kapso-secret-key-1", SINGLE),
+        vector("kapso_message_received", "kapso-secret-key-1")
+    );
+    assert_eq!(
+        kapso::sign("kapso-secret-key-0", BATCH),
+        vector("kapso_batch", "kapso-secret-key-0")
+    );
+}
+
+#[test]
+fn a_single_delivery_verifies_and_parses() {
+    let sig = vector("kapso_message_received", "kapso-secret-key-1");
+    let headers = [
+        ("X-Webhook-Signature", sig.as_str()),
+        ("X-Webhook-Event", "whatsapp.message.received"),
+        ("X-Idempotency-Key", "idem-1"),
+        ("X-Webhook-Payload-Version", "v2"),
+    ];
+    let delivery = Verifier::new(["kapso-secret-key-1"])
+        .verify(&headers[..], SINGLE)
+        .unwrap();
+    assert_eq!(delivery.idempotency_key.as_deref(), Some("idem-1"));
+    assert_eq!(delivery.payload_version.as_deref(), Some("v2"));
+    assert!(!delivery.batch);
+    let events = kapso::parse(&delivery, SINGLE).unwrap();
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event.kind(), EventKind::MessageReceived);
+    assert_eq!(event.id(), Some("wamid.HBgNNTY5OTk4NjU0MzIxFQIAEhgg"));
+    let message = event.payload.message.as_ref().unwrap();
+    assert_eq!(message.kapso.as_ref().unwrap()["origin"], "cloud_api");
+    assert_eq!(
+        event
+            .payload
+            .conversation
+            .as_ref()
+            .unwrap()
+            .status
+            .as_deref(),
+        Some("active")
+    );
+    assert_eq!(event.payload.is_new_conversation, Some(false));
+    assert_eq!(event.payload.phone_number_id.as_deref(), Some("123456789"));
+}
+
+#[test]
+fn signature_variants() {
+    let sig = vector("kapso_message_received", "kapso-secret-key-1");
+    let verifier = Verifier::new(["kapso-secret-key-1"]);
+    for value in [
+        sig.clone(),
+        sig.to_uppercase(),
+        format!("sha256={sig}"),
+        format!("SHA256={}", sig.to_uppercase()),
+        format!("  {sig} "),
+    ] {
+        verifier
+            .verify(&[("x-webhook-signature", value.as_str())], SINGLE)
+            .unwrap();
+    }
+    for (value, reason) in [
+        (String::new(), "expected 64 hex digits"),
+        ("sha256=".to_owned(), "expected 64 hex digits"),
+        (format!("{sig}00"), "expected 64 hex digits"),
+        ("z".repeat(64), "not hexadecimal"),
+        ("a".repeat(64 * 1024), "expected 64 hex digits"),
+    ] {
+        match verifier.verify(&[("X-Webhook-Signature", value.as_str())], SINGLE) {
+            Err(Error::MalformedHeader { reason: r, .. }) => assert!(r.contains(reason), "{r}"),
+            other => panic!("expected malformed, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        verifier.verify(&[("X-Other", "x")], SINGLE).unwrap_err(),
+        Error::MissingHeader {
+            name: "X-Webhook-Signature"
+        }
+    );
+}
+
+#[test]
+fn several_secrets_after_a_rotation() {
+    let old = vector("kapso_batch", "kapso-secret-key-0");
+    let new = vector("kapso_batch", "kapso-secret-key-1");
+    let verifier = Verifier::new(["kapso-secret-key-1", "kapso-secret-key-0"]);
+    verifier
+        .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
+        .unwrap();
+    verifier
+        .verify(&[("X-Webhook-Signature", new.as_str())], BATCH)
+        .unwrap();
+    assert_eq!(
+        Verifier::new(["kapso-secret-key-2"])
+            .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
+            .unwrap_err(),
+        Error::NoMatchingSignature
+    );
+}
+
+#[test]
+fn a_batch_yields_every_event_in_order() {
+    let sig = vector("kapso_batch", "kapso-secret-key-1");
+    let headers = [
+        ("X-Webhook-Signature", sig.as_str()),
+        ("X-Webhook-Event", "whatsapp.message.received"),
+        ("X-Webhook-Batch", "true"),
+        ("X-Batch-Size", "3"),
+    ];
+    let delivery = Verifier::new(["kapso-secret-key-1"])
+        .verify(&headers[..], BATCH)
+        .unwrap();
+    assert!(delivery.batch);
+    assert_eq!(delivery.batch_size, Some(3));
+    let events = kapso::parse(&delivery, BATCH).unwrap();
+    let ids: Vec<_> = events.iter().map(|e| e.id().unwrap()).collect();
+    assert_eq!(ids, ["wamid.A", "wamid.B", "wamid.C"]);
+    assert!(events
+        .iter()
+        .all(|e| e.kind() == EventKind::MessageReceived));
+    assert_eq!(
+        events[2].payload.message.as_ref().unwrap().extra["image"]["id"],
+        "media-1"
+    );
+    assert_eq!(events[0].payload.is_new_conversation, Some(true));
+}
+
+#[test]
+fn a_batch_size_header_that_disagrees_is_an_error() {
+    let sig = kapso::sign("k", BATCH);
+    let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", "4")];
+    let delivery = Verifier::new(["k"]).verify(&headers[..], BATCH).unwrap();
+    assert_eq!(
+        kapso::parse(&delivery, BATCH).unwrap_err(),
+        Error::BatchSizeMismatch { header: 4, body: 3 }
+    );
+    let headers = [
+        ("X-Webhook-Signature", sig.as_str()),
+        ("X-Batch-Size", "three"),
+    ];
+    assert!(matches!(
+        Verifier::new(["k"])
+            .verify(&headers[..], BATCH)
+            .unwrap_err(),
+        Error::MalformedHeader {
+            name: "X-Batch-Size",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn unknown_events_and_fields_are_kept() {
+    let body = br#"{"project_id":"p1","workflow":{"id":"wf"},"future":[1,2]}"#;
+    let sig = kapso::sign("k", body);
+    let headers = [
+        ("X-Webhook-Signature", sig.as_str()),
+        ("X-Webhook-Event", "project.event"),
+    ];
+    let delivery = Verifier::new(["k"]).verify(&headers[..], body).unwrap();
+    let events = kapso::parse(&delivery, body).unwrap();
+    assert_eq!(events[0].kind(), EventKind::Other("project.event".into()));
+    assert_eq!(events[0].payload.extra["future"], serde_json::json!([1, 2]));
+    assert_eq!(events[0].id(), None);
+}
+
+#[test]
+fn empty_and_non_utf8_bodies_verify_but_do_not_parse() {
+    for body in [&b""[..], &[0xc3, 0x28, 0xff][..], &b"[1,2]"[..]] {
+        let sig = kapso::sign("k", body);
+        let delivery = Verifier::new(["k"])
+            .verify(&[("X-Webhook-Signature", sig)], body)
+            .unwrap();
+        assert!(matches!(
+            kapso::parse(&delivery, body).unwrap_err(),
+            Error::InvalidBody { .. }
+        ));
+    }
+}
+
+#[test]
+fn sign_headers_match_what_kapso_sends() {
+    let headers = kapso::sign_headers("kapso-secret-key-1", BATCH);
+    assert_eq!(
+        headers,
+        vec![
+            ("Content-Type", "application/json".to_owned()),
+            ("X-Webhook-Event", "whatsapp.message.received".to_owned()),
+            ("X-Webhook-Batch", "true".to_owned()),
+            ("X-Batch-Size", "3".to_owned()),
+            (
+                "X-Webhook-Signature",
+                vector("kapso_batch", "kapso-secret-key-1")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_memory_dedupe_store_is_bounded() {
+    let seen = MemoryDedupe::new(2);
+    assert!(seen.first_seen("a"));
+    assert!(!seen.first_seen("a"));
+    assert!(seen.first_seen("b"));
+    assert!(seen.first_seen("c")); // forgets "a"
+    assert_eq!(seen.len(), 2);
+    assert!(!seen.first_seen("b"));
+    assert!(seen.first_seen("a"));
+    assert!(
+        MemoryDedupe::new(0).first_seen("x"),
+        "capacity 0 is treated as 1"
+    );
+}
+
+proptest! {
+    #[test]
+    fn sign_then_verify_round_trips(body in proptest::collection::vec(any::<u8>(), 0..512), secret in "[ -~]{1,40}") {
+        let sig = kapso::sign(&secret, &body);
+        prop_assert!(Verifier::new([secret.as_str()]).verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
+    }
+
+    #[test]
+    fn flipping_any_bit_of_the_body_fails(
+        body in proptest::collection::vec(any::<u8>(), 1..256),
+        bit in any::<proptest::sample::Index>(),
+    ) {
+        let sig = kapso::sign("k", &body);
+        let mut tampered = body.clone();
+        let i = bit.index(body.len() * 8);
+        tampered[i / 8] ^= 1 << (i % 8);
+        prop_assert_eq!(
+            Verifier::new(["k"]).verify(&[("X-Webhook-Signature", sig)], &tampered).unwrap_err(),
+            Error::NoMatchingSignature
+        );
+    }
+
+    #[test]
+    fn parsing_arbitrary_json_never_panics(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let delivery = kapso::Delivery { event: None, idempotency_key: None, payload_version: None, batch: false, batch_size: None };
+        let _ = kapso::parse(&delivery, &body);
+    }
+}

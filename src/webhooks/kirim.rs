@@ -306,7 +306,7 @@ impl Delivery {
 #[non_exhaustive]
 pub enum Event {
     /// Kirim's own envelope (`X-Kirim-Source: kirim`).
-    Kirim(KirimEvent),
+    Kirim(Box<KirimEvent>),
     /// Meta's WhatsApp Cloud API webhook (`X-Kirim-Source: meta`), with the event type from
     /// `X-Kirim-Event` (`message.received` or `message.status`).
     Meta {
@@ -353,13 +353,13 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
         "message.created" => EventData::MessageCreated(envelope.data),
         _ => EventData::Other(envelope.data),
     };
-    Ok(Event::Kirim(KirimEvent {
+    Ok(Event::Kirim(Box::new(KirimEvent {
         id: envelope.id,
         event_type: envelope.event_type,
         created_at: envelope.created_at,
         livemode: envelope.livemode,
         data,
-    }))
+    })))
 }
 
 fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {

@@ -38,7 +38,11 @@ impl Verifier {
     }
 
     /// Verifies a delivery and returns its metadata.
-    pub fn verify(&self, headers: &(impl Headers + ?Sized), body: &[u8]) -> Result<Delivery, Error> {
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Delivery, Error> {
         if self.secrets.is_empty() {
             return Err(Error::NoSecrets);
         }
@@ -160,7 +164,12 @@ impl Event {
             .message
             .as_ref()
             .and_then(|m| m.id.as_deref())
-            .or_else(|| self.payload.conversation.as_ref().and_then(|c| c.id.as_deref()))
+            .or_else(|| {
+                self.payload
+                    .conversation
+                    .as_ref()
+                    .and_then(|c| c.id.as_deref())
+            })
     }
 }
 
@@ -309,7 +318,10 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Vec<Event>, Error> {
             reason: "not a JSON object".into(),
         });
     };
-    let body_type = object.get("type").and_then(Value::as_str).map(str::to_owned);
+    let body_type = object
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let event_type = body_type
         .or_else(|| delivery.event.clone())
         .unwrap_or_default();
@@ -395,7 +407,9 @@ impl MemoryDedupe {
     fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<String>, VecDeque<String>)> {
         // A panic while holding the lock cannot leave the set and queue inconsistent in a way
         // that matters here, so a poisoned lock is used as is.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

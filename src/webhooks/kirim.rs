@@ -64,7 +64,11 @@ impl Verifier {
     }
 
     /// Verifies a delivery against the system clock and returns its metadata.
-    pub fn verify(&self, headers: &(impl Headers + ?Sized), body: &[u8]) -> Result<Delivery, Error> {
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Delivery, Error> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -92,10 +96,8 @@ impl Verifier {
                 }
             },
         };
-        let header = SignatureHeader::parse(value).map_err(|reason| Error::MalformedHeader {
-            name,
-            reason,
-        })?;
+        let header = SignatureHeader::parse(value)
+            .map_err(|reason| Error::MalformedHeader { name, reason })?;
         let timestamp = header.timestamp.to_string();
         let secrets: Vec<&[u8]> = self
             .secrets
@@ -228,7 +230,9 @@ pub fn sign_headers<S: AsRef<str>>(
                 (Some("message.received"), Some(m))
             } else {
                 (
-                    change["statuses"][0]["id"].as_str().map(|_| "message.status"),
+                    change["statuses"][0]["id"]
+                        .as_str()
+                        .map(|_| "message.status"),
                     change["statuses"][0]["id"].as_str(),
                 )
             };

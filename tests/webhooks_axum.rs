@@ -133,3 +133,27 @@ async fn valid_deliveries_reach_the_handler_and_bad_ones_are_rejected() {
         .unwrap();
     assert_eq!(kapso_bad.status(), 401);
 }
+
+#[tokio::test]
+async fn a_verifier_without_secrets_answers_500() {
+    let app = Router::new()
+        .route(
+            "/kapso",
+            post(|d: KapsoDelivery| async move { d.events.len().to_string() }),
+        )
+        .with_state(State {
+            kirim: kirim::Verifier::new(Vec::<String>::new()),
+            kapso: kapso::Verifier::new(Vec::<String>::new()),
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let body: &[u8] = b"{}";
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{addr}/kapso"))
+        .body(body);
+    for (name, value) in kapso::sign_headers("k", body) {
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 500);
+}

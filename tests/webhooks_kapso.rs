@@ -6,19 +6,11 @@ use chathooks::webhooks::kapso::{self, DedupeStore, EventKind, MemoryDedupe, Ver
 use chathooks::webhooks::Error;
 use proptest::prelude::*;
 
+mod common;
+use common::vector;
+
 const SINGLE: &[u8] = include_bytes!("fixtures/webhooks/kapso_message_received.json");
 const BATCH: &[u8] = include_bytes!("fixtures/webhooks/kapso_batch.json");
-
-fn vector(fixture: &str, secret: &str) -> String {
-    include_str!("fixtures/webhooks/vectors.txt")
-        .lines()
-        .find_map(|line| {
-            let mut parts = line.split(' ');
-            (parts.next() == Some(fixture) && parts.next() == Some(secret))
-                .then(|| parts.next().unwrap().to_owned())
-        })
-        .unwrap_or_else(|| panic!("no vector for {fixture} {secret}"))
-}
 
 #[test]
 fn known_answer_vectors_from_openssl() {
@@ -53,7 +45,11 @@ fn a_single_delivery_verifies_and_parses() {
     assert_eq!(event.kind(), EventKind::MessageReceived);
     assert_eq!(event.id(), Some("wamid.HBgNNTY5OTk4NjU0MzIxFQIAEhgg"));
     let message = event.payload.message.as_ref().unwrap();
-    assert_eq!(message.kapso.as_ref().unwrap()["origin"], "cloud_api");
+    let kapso = message.kapso.as_ref().unwrap();
+    assert_eq!(kapso.origin.as_deref(), Some("cloud_api"));
+    assert_eq!(kapso.direction.as_deref(), Some("inbound"));
+    assert_eq!(kapso.has_media, Some(false));
+    assert_eq!(kapso.content, Some("Hola".into()));
     assert_eq!(
         event
             .payload
@@ -263,4 +259,72 @@ proptest! {
         let delivery = kapso::Delivery { event: None, idempotency_key: None, payload_version: None, batch: false, batch_size: None };
         let _ = kapso::parse(&delivery, &body);
     }
+}
+
+#[test]
+fn every_documented_event_kind_is_named_and_project_events_keep_their_fields() {
+    let kinds = [
+        ("whatsapp.message.received", EventKind::MessageReceived),
+        ("whatsapp.message.sent", EventKind::MessageSent),
+        ("whatsapp.message.delivered", EventKind::MessageDelivered),
+        ("whatsapp.message.read", EventKind::MessageRead),
+        ("whatsapp.message.failed", EventKind::MessageFailed),
+        (
+            "whatsapp.conversation.created",
+            EventKind::ConversationCreated,
+        ),
+        ("whatsapp.conversation.ended", EventKind::ConversationEnded),
+        (
+            "whatsapp.conversation.inactive",
+            EventKind::ConversationInactive,
+        ),
+        (
+            "whatsapp.phone_number.created",
+            EventKind::PhoneNumberCreated,
+        ),
+        (
+            "workflow.execution.handoff",
+            EventKind::WorkflowExecutionHandoff,
+        ),
+        (
+            "workflow.execution.failed",
+            EventKind::WorkflowExecutionFailed,
+        ),
+    ];
+    for (name, kind) in kinds {
+        assert_eq!(EventKind::from(name), kind);
+    }
+    let body = br#"{"type":"workflow.execution.failed","workflow_execution":{"id":"we_1","error":"boom"},"conversation":{"id":"conv-9","kapso":{"messages_count":4}}}"#;
+    let delivery = Verifier::new(["k"])
+        .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
+        .unwrap();
+    let events = kapso::parse(&delivery, body).unwrap();
+    assert_eq!(events[0].kind(), EventKind::WorkflowExecutionFailed);
+    assert_eq!(events[0].id(), Some("conv-9"));
+    assert_eq!(
+        events[0].payload.extra["workflow_execution"]["error"],
+        "boom"
+    );
+}
+
+#[test]
+fn unexpected_types_in_the_kapso_block_do_not_reject_the_event() {
+    let body = br#"{"message":{"id":"wamid.X","kapso":{"origin":"cloud_api","has_media":"yes","direction":7,"media_url":"https://example.test/m","future":true}}}"#;
+    let delivery = Verifier::new(["k"])
+        .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
+        .unwrap();
+    let events = kapso::parse(&delivery, body).unwrap();
+    let block = events[0]
+        .payload
+        .message
+        .as_ref()
+        .unwrap()
+        .kapso
+        .as_ref()
+        .unwrap();
+    assert_eq!(block.origin.as_deref(), Some("cloud_api"));
+    assert_eq!(block.has_media, None);
+    assert_eq!(block.direction, None);
+    assert_eq!(block.media_url.as_deref(), Some("https://example.test/m"));
+    assert_eq!(block.extra["future"], true);
 }

@@ -8,21 +8,12 @@ use chathooks::webhooks::kirim::{self, EventData, Source, Verifier};
 use chathooks::webhooks::Error;
 use proptest::prelude::*;
 
+mod common;
+use common::vector;
+
 const T: i64 = 1_764_000_000;
 const ASSIGNED: &[u8] = include_bytes!("fixtures/webhooks/kirim_conversation_assigned.json");
 const META: &[u8] = include_bytes!("fixtures/webhooks/kirim_meta_message_received.json");
-
-/// The openssl-computed signature of `fixture` under `secret` from vectors.txt.
-fn vector(fixture: &str, secret: &str) -> String {
-    include_str!("fixtures/webhooks/vectors.txt")
-        .lines()
-        .find_map(|line| {
-            let mut parts = line.split(' ');
-            (parts.next() == Some(fixture) && parts.next() == Some(secret))
-                .then(|| parts.next().unwrap().to_owned())
-        })
-        .unwrap_or_else(|| panic!("no vector for {fixture} {secret}"))
-}
 
 fn headers(signature: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -277,9 +268,19 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
     assert_eq!(sticker.message_type.as_deref(), Some("sticker"));
     assert_eq!(sticker.content["sticker"]["mime_type"], "image/webp");
     assert_eq!(
-        payload.kirim.as_ref().unwrap()["contact_id"],
-        "ctc_01J9ZQ3V5K8M2N4P6R8T0V2X4Y"
+        value.contacts[0].profile.as_ref().unwrap().name.as_deref(),
+        Some("Sheena Nelson")
     );
+    let enrichment = payload.kirim.as_ref().unwrap();
+    assert_eq!(
+        enrichment.contact_id.as_deref(),
+        Some("ctc_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")
+    );
+    assert_eq!(
+        enrichment.conversation_id.as_deref(),
+        Some("cnv_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")
+    );
+    assert_eq!(enrichment.media_url, None);
 }
 
 #[test]
@@ -379,4 +380,137 @@ proptest! {
     fn the_header_parser_never_panics(value in ".{0,300}") {
         let _ = kirim::SignatureHeader::parse(&value);
     }
+}
+
+/// Parses a Kirim envelope body with no header-derived metadata beyond the source.
+fn parse_envelope(body: &[u8]) -> kirim::KirimEvent {
+    let delivery = Verifier::new(["s"])
+        .verify_at(
+            &[
+                ("X-Kirim-Signature", kirim::sign(&["s"], T, body)),
+                ("X-Kirim-Source", "kirim".to_owned()),
+            ],
+            body,
+            T,
+        )
+        .unwrap();
+    match kirim::parse(&delivery, body).unwrap() {
+        kirim::Event::Kirim(event) => *event,
+        other => panic!("an envelope, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_documented_kirim_event_is_typed() {
+    let closed = parse_envelope(
+        br#"{"id":"evt_2","type":"conversation.closed","created_at":"2026-11-24T10:00:00Z","livemode":true,
+        "data":{"conversation":{"id":"cnv_1","object":"conversation","status":"resolved","closed_by_user_id":"usr_7"}}}"#,
+    );
+    assert_eq!(closed.livemode, Some(true));
+    let EventData::ConversationClosed(data) = &closed.data else {
+        panic!("{closed:?}");
+    };
+    assert_eq!(data.conversation.status.as_deref(), Some("resolved"));
+    assert_eq!(
+        data.conversation.closed_by_user_id.as_deref(),
+        Some("usr_7")
+    );
+
+    let assigned = parse_envelope(ASSIGNED);
+    let EventData::ConversationAssigned(data) = &assigned.data else {
+        panic!("{assigned:?}");
+    };
+    assert!(data.assignee.is_some());
+
+    for kind in ["contact.created", "contact.updated"] {
+        let body = format!(
+            r#"{{"id":"evt_3","type":"{kind}","created_at":"2026-11-24T10:00:00Z","livemode":false,
+            "data":{{"contact":{{"id":"ctc_1","object":"contact","phone_number":"+6281234567890","name":"Budi",
+            "email":null,"metadata":null,"whatsapp_account":{{"phone_number":"+6281100000000"}},
+            "created_at":"2026-11-24T09:00:00Z","updated_at":"2026-11-24T10:00:00Z","tier":"gold"}},
+            "acquisition":{{"channel":"ad"}}}}}}"#
+        );
+        let event = parse_envelope(body.as_bytes());
+        let (EventData::ContactCreated(data) | EventData::ContactUpdated(data)) = &event.data
+        else {
+            panic!("{event:?}");
+        };
+        assert_eq!(
+            matches!(event.data, EventData::ContactCreated(_)),
+            kind == "contact.created"
+        );
+        let contact = &data.contact;
+        assert_eq!(contact.name.as_deref(), Some("Budi"));
+        assert_eq!(contact.email, None);
+        assert_eq!(contact.metadata, None);
+        assert_eq!(
+            contact
+                .whatsapp_account
+                .as_ref()
+                .unwrap()
+                .phone_number
+                .as_deref(),
+            Some("+6281100000000")
+        );
+        assert_eq!(contact.extra["tier"], "gold");
+        assert_eq!(data.extra["acquisition"]["channel"], "ad");
+    }
+
+    let created = parse_envelope(
+        br#"{"id":"evt_4","type":"message.created","data":{"message":{"id":"msg_1","anything":[1,2]}}}"#,
+    );
+    assert_eq!(created.created_at, None);
+    assert!(
+        matches!(&created.data, EventData::MessageCreated(v) if v["message"]["anything"][1] == 2)
+    );
+}
+
+#[test]
+fn unexpected_types_in_optional_fields_do_not_reject_the_event() {
+    let event = parse_envelope(
+        br#"{"id":"evt_5","type":"contact.updated","data":{"contact":{"id":"ctc_1","whatsapp_account":"+62811","name":"Ani"}}}"#,
+    );
+    let EventData::ContactUpdated(data) = &event.data else {
+        panic!("{event:?}");
+    };
+    assert_eq!(data.contact.whatsapp_account, None);
+    assert_eq!(data.contact.name.as_deref(), Some("Ani"));
+    // A required field of the wrong shape is an error, not a panic.
+    let body = br#"{"id":"evt_6","type":"conversation.closed","data":{"conversation":"cnv_1"}}"#;
+    let delivery = Verifier::new(["s"])
+        .verify_at(
+            &[("X-Kirim-Signature", kirim::sign(&["s"], T, body))],
+            body,
+            T,
+        )
+        .unwrap();
+    assert!(matches!(
+        kirim::parse(&delivery, body).unwrap_err(),
+        Error::InvalidBody { .. }
+    ));
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn an_http_header_map_is_read_case_insensitively() {
+    let sig = kirim::sign(&["s"], T, b"{}");
+    let mut map = http::HeaderMap::new();
+    map.insert("x-kirim-signature", sig.parse().unwrap());
+    map.insert("X-Kirim-Attempt", "2".parse().unwrap());
+    map.insert("x-kirim-source", "kirimdev".parse().unwrap());
+    let delivery = Verifier::new(["s"]).verify_at(&map, b"{}", T).unwrap();
+    assert_eq!(delivery.attempt, Some(2));
+    assert_eq!(delivery.source, Some(Source::Other("kirimdev".into())));
+    // A header value that is not visible ASCII reads as absent.
+    let mut map = http::HeaderMap::new();
+    map.insert(
+        "x-kirim-signature",
+        http::HeaderValue::from_bytes(b"t=1,v1=\xff").unwrap(),
+    );
+    assert_eq!(
+        Verifier::new(["s"]).verify_at(&map, b"{}", T).unwrap_err(),
+        Error::MissingHeader {
+            name: "X-Kirim-Signature"
+        }
+    );
 }

@@ -3,8 +3,8 @@
 //! Put the platform's `Verifier` in your router state (or make it reachable with `FromRef`);
 //! the extractor reads the raw body, verifies it, and parses it. A delivery that fails is
 //! rejected with **401** (no matching signature, stale timestamp) or **400** (missing or
-//! malformed header, body not an event), with the reason as plain text. Nothing is logged, and
-//! no rejection contains a secret.
+//! malformed header, body not an event), with the reason as plain text; a verifier configured with
+//! no secret answers **500**. Nothing is logged, and no rejection contains a secret.
 //!
 //! ```
 //! use axum::{routing::post, Router};
@@ -73,7 +73,8 @@ pub struct KapsoDelivery {
     pub body: Bytes,
 }
 
-/// Why a delivery was rejected: 401 for authentication failures, 400 for the rest.
+/// Why a delivery was rejected: 401 for authentication failures, 500 for a verifier without
+/// secrets, 400 for the rest.
 #[derive(Debug)]
 pub struct Rejection {
     status: StatusCode,
@@ -89,7 +90,9 @@ impl Rejection {
 
 impl From<Error> for Rejection {
     fn from(e: Error) -> Self {
-        let status = if e.is_unauthorized() {
+        let status = if e == Error::NoSecrets {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else if e.is_unauthorized() {
             StatusCode::UNAUTHORIZED
         } else {
             StatusCode::BAD_REQUEST

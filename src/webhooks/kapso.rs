@@ -10,6 +10,25 @@
 //!   still carry the old signature.
 //! - With buffering on, one delivery carries a batch `{"type": …, "batch": true, "data": [ … ]}`;
 //!   [`parse`] returns every event in it, in order, and checks `X-Batch-Size`.
+//!
+//! ```
+//! use chathooks::webhooks::kapso::{self, DedupeStore, MemoryDedupe, Verifier};
+//!
+//! let body = br#"{"type":"whatsapp.message.received","batch":true,"data":[{"message":{"id":"wamid.A"}},{"message":{"id":"wamid.B"}}]}"#;
+//! // What Kapso sends; in a real receiver these come from the request.
+//! let mut headers = kapso::sign_headers("secret_key", body);
+//! headers.push(("X-Idempotency-Key", "idem-1".to_owned()));
+//!
+//! let verifier = Verifier::new(["secret_key", "previous_secret_key"]);
+//! let seen = MemoryDedupe::new(10_000);
+//! let delivery = verifier.verify(&headers, body)?;
+//! if seen.first_seen(delivery.idempotency_key.as_deref().unwrap_or_default()) {
+//!     let events = kapso::parse(&delivery, body)?;
+//!     let ids: Vec<_> = events.iter().map(|e| e.id()).collect();
+//!     assert_eq!(ids, [Some("wamid.A"), Some("wamid.B")]);
+//! }
+//! # Ok::<(), chathooks::webhooks::Error>(())
+//! ```
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -17,7 +36,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{any_matches, hmac_hex, json, Error, Headers};
+use super::{any_matches, hmac_hex, json, lenient, Error, Headers};
 use crate::SecretString;
 
 /// The signature header.
@@ -265,9 +284,50 @@ pub struct Message {
     pub text: Option<Value>,
     /// Kapso's additions: direction, status, processing_status, statuses, origin, has_media,
     /// content, transcript, media_data, media_url, message_type_data.
-    #[serde(default)]
-    pub kapso: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub kapso: Option<MessageKapso>,
     /// Every other field (type-specific content), kept as JSON.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Kapso's `kapso` block on a message. Values of an unexpected type read as `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageKapso {
+    /// `inbound` or `outbound`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub direction: Option<String>,
+    /// The WhatsApp status: `received`, `sent`, `delivered`, `read`, `failed`, …
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: Option<String>,
+    /// Kapso's processing of the message (`pending`, `processed`, …).
+    #[serde(default, deserialize_with = "lenient")]
+    pub processing_status: Option<String>,
+    /// The status history, as Kapso sends it.
+    #[serde(default)]
+    pub statuses: Option<Value>,
+    /// Where the message came from (`cloud_api`, `business_app`, …).
+    #[serde(default, deserialize_with = "lenient")]
+    pub origin: Option<String>,
+    /// Whether the message carries media.
+    #[serde(default, deserialize_with = "lenient")]
+    pub has_media: Option<bool>,
+    /// A text rendering of the message's content.
+    #[serde(default)]
+    pub content: Option<Value>,
+    /// The transcript of an audio message.
+    #[serde(default)]
+    pub transcript: Option<Value>,
+    /// Details of the media (file name, size, content type, …).
+    #[serde(default)]
+    pub media_data: Option<Value>,
+    /// A Kapso-hosted URL for the media.
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_url: Option<String>,
+    /// Type-specific details (interactive replies, locations, …).
+    #[serde(default)]
+    pub message_type_data: Option<Value>,
+    /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{any_matches, hmac_hex, json, Error, Headers, MAX_SIGNATURE_HEADER_LEN};
+use super::{any_matches, hmac_hex, json, lenient, Error, Headers, MAX_SIGNATURE_HEADER_LEN};
 use crate::SecretString;
 
 /// The signature header.
@@ -508,14 +508,45 @@ pub struct Contact {
     #[serde(default)]
     pub metadata: Option<Value>,
     /// The connected WhatsApp number it talks to.
-    #[serde(default)]
-    pub whatsapp_account: Option<Value>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub whatsapp_account: Option<WhatsappAccount>,
     /// RFC 3339.
     #[serde(default)]
     pub created_at: Option<String>,
     /// RFC 3339.
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The connected WhatsApp number of a [`Contact`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WhatsappAccount {
+    /// E.164 phone number.
+    #[serde(default, deserialize_with = "lenient")]
+    pub phone_number: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Kirim's enrichment block on a Meta passthrough body (top-level `kirim`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KirimEnrichment {
+    /// A Kirim-hosted URL for the message's media, when it has some.
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_url: Option<String>,
+    /// Where fetching the media stands (e.g. `ready`, `pending`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_status: Option<String>,
+    /// The Kirim conversation (`cnv_…`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub conversation_id: Option<String>,
+    /// The Kirim contact (`ctc_…`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub contact_id: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -532,8 +563,8 @@ pub struct MetaWebhook {
     pub entry: Vec<MetaEntry>,
     /// Kirim's enrichment block (`media_url`, `media_status`, `conversation_id`, `contact_id`),
     /// seen in the wild but not in the docs.
-    #[serde(default)]
-    pub kirim: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub kirim: Option<KirimEnrichment>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -600,9 +631,23 @@ pub struct MetaContact {
     /// The WhatsApp id (phone number).
     #[serde(default)]
     pub wa_id: Option<String>,
-    /// `{name}`.
-    #[serde(default)]
-    pub profile: Option<Map<String, Value>>,
+    /// The sender's profile.
+    #[serde(default, deserialize_with = "lenient")]
+    pub profile: Option<MetaProfile>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A sender's WhatsApp profile.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetaProfile {
+    /// The sender's display name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub name: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// An inbound message. Its type-specific content (`image`, `interactive`, …, or a type this

@@ -16,7 +16,7 @@
 //! use chathooks::webhooks::kirim;
 //!
 //! let secret = "whsec_test_secret";
-//! let body = br#"{"id":"evt_1","type":"contact.created","created_at":"2026-01-01T00:00:00Z","livemode":false,"data":{}}"#;
+//! let body = br#"{"id":"evt_1","type":"contact.created","created_at":"2026-01-01T00:00:00Z","livemode":false,"data":{"contact":{"id":"ctc_1"}}}"#;
 //! let signature = kirim::sign(&[secret], 1_767_225_600, body);
 //! let headers = [("X-Kirim-Signature", signature.as_str()), ("X-Kirim-Source", "kirim")];
 //!
@@ -153,11 +153,12 @@ impl std::error::Error for Error {}
 
 impl Error {
     /// Whether the delivery failed authentication (signature or timestamp) rather than being
-    /// malformed: a receiver answers 401 to these and 400 to the others.
+    /// malformed: a receiver answers 401 to these and 400 to the others. [`Error::NoSecrets`] is
+    /// neither: it is the receiver's own misconfiguration (the axum extractor answers 500).
     pub fn is_unauthorized(&self) -> bool {
         matches!(
             self,
-            Error::NoMatchingSignature | Error::TimestampOutsideTolerance { .. } | Error::NoSecrets
+            Error::NoMatchingSignature | Error::TimestampOutsideTolerance { .. }
         )
     }
 }
@@ -194,6 +195,18 @@ fn any_matches<S: AsRef<[u8]>>(secrets: &[S], parts: &[&[u8]], signatures: &[Vec
         }
     }
     matched
+}
+
+/// Deserializes an optional field leniently: a value of an unexpected type becomes `None` instead
+/// of failing the whole event (the raw body is still there for whoever needs it).
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 /// Parses JSON, naming what is wrong on failure.

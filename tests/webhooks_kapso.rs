@@ -328,3 +328,18 @@ fn unexpected_types_in_the_kapso_block_do_not_reject_the_event() {
     assert_eq!(block.media_url.as_deref(), Some("https://example.test/m"));
     assert_eq!(block.extra["future"], true);
 }
+
+/// Kapso's webhooks overview reads a delivery as `{event, data}`; that envelope is unwrapped.
+#[test]
+fn an_event_data_envelope_is_unwrapped() {
+    let body = br#"{"event":"whatsapp.conversation.ended","data":{"conversation":{"id":"conv-9","status":"ended"},"phone_number_id":"123"}}"#;
+    let sig = kapso::sign("k", body);
+    let delivery = Verifier::new(["k"])
+        .verify(&[("X-Webhook-Signature", sig)], body)
+        .unwrap();
+    let events = kapso::parse(&delivery, body).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind(), EventKind::ConversationEnded);
+    assert_eq!(events[0].id(), Some("conv-9"));
+    assert_eq!(events[0].payload.phone_number_id.as_deref(), Some("123"));
+}

@@ -369,6 +369,10 @@ pub struct Conversation {
 
 /// Parses a verified delivery: a single event or every event of a batch, in order.
 ///
+/// The event type is the body's `type` (or `event`), else `X-Webhook-Event`. A single delivery
+/// is the payload itself, or `{"event": …, "data": {…}}` as Kapso's webhooks overview
+/// (docs.kapso.ai/docs/platform/webhooks) reads it; the envelope is unwrapped.
+///
 /// A batch is `{"type": …, "batch": true, "data": [ … ]}`; its size must match `X-Batch-Size` when
 /// that header is present.
 pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Vec<Event>, Error> {
@@ -378,18 +382,31 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Vec<Event>, Error> {
             reason: "not a JSON object".into(),
         });
     };
-    let body_type = object
-        .get("type")
-        .and_then(Value::as_str)
+    let body_type = ["type", "event"]
+        .iter()
+        .find_map(|key| object.get(*key).and_then(Value::as_str))
         .map(str::to_owned);
     let event_type = body_type
         .or_else(|| delivery.event.clone())
         .unwrap_or_default();
     let is_batch = object.get("batch") == Some(&Value::Bool(true));
     if !is_batch {
+        // Kapso's webhooks overview reads deliveries as `{event, data}`: unwrap such an envelope.
+        let enveloped = object.contains_key("event")
+            && object.get("data").is_some_and(Value::is_object)
+            && !object.contains_key("message")
+            && !object.contains_key("conversation");
+        let body = match object.remove("data") {
+            Some(data) if enveloped => data,
+            Some(data) => {
+                object.insert("data".to_owned(), data);
+                Value::Object(object)
+            }
+            None => Value::Object(object),
+        };
         return Ok(vec![Event {
             event_type,
-            payload: payload(Value::Object(object))?,
+            payload: payload(body)?,
         }]);
     }
     let Some(Value::Array(items)) = object.remove("data") else {

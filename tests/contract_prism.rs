@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chathooks::kapso::{self, types as kapso_types, WebhookEvent};
+use chathooks::kapso::legacy::{self as kapso, types as kapso_types};
+use chathooks::kapso::WebhookEvent;
 use chathooks::kirim::{self, EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
 
 /// A Prism mock server on 127.0.0.1, killed on drop.

@@ -2,7 +2,8 @@
 //! documented example response, loose error bodies and open event names.
 #![cfg(feature = "kapso")]
 
-use chathooks::kapso::{types, Client, WebhookEvent};
+use chathooks::kapso::legacy::{types, Client};
+use chathooks::kapso::WebhookEvent;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -7,7 +7,9 @@
 //!   (feature `kirim`);
 //! - [`kapso`]: Kapso WhatsApp webhooks, through the legacy API ([`kapso::legacy`]) (feature `kapso`);
 //! - [`webhooks`]: receiving: verify deliveries' signatures and parse them into typed events
-//!   (feature `webhooks`, which needs no HTTP client, runtime or code generator).
+//!   (feature `webhooks`, which needs no HTTP client, runtime or code generator);
+//! - [`testing`]: stateful fakes of both APIs on 127.0.0.1 that also deliver signed events
+//!   (feature `testing`).
 //!
 //! Each platform has one `Client` with `Client::new(api_key)`, `Client::from_env()` and a
 //! builder for the base URL, timeout and your own `reqwest::Client`. Calls return progenitor's
@@ -40,6 +42,8 @@ pub mod transport;
 pub mod kapso;
 #[cfg(any(feature = "kirim", feature = "webhooks"))]
 pub mod kirim;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

@@ -1,0 +1,214 @@
+//! Realistic delivery bodies for every documented event, with fresh ids on every call (so that
+//! receivers' deduplication sees distinct events).
+//!
+//! Shapes follow `shared/api-notes/kirim.md` §2 (Kirim's envelope and Meta's passthrough body) and
+//! `shared/api-notes/kapso.md` "Events" (payload v2: `message` with its `kapso` block,
+//! `conversation`, `is_new_conversation`, `phone_number_id`; batches). Values are made up.
+//!
+//! ```
+//! use chathooks::testing::samples;
+//!
+//! let body = samples::kirim("conversation.assigned").unwrap();
+//! assert_eq!(body["type"], "conversation.assigned");
+//! assert!(samples::kapso("whatsapp.message.received").unwrap()["message"]["id"].is_string());
+//! assert!(samples::kirim("no.such.event").is_none());
+//! ```
+
+use serde_json::{json, Value};
+
+use super::{now_unix, random_chars, rfc3339, ulid, uuid};
+
+/// The Kirim.chat event types with a sample (the developers.kirim.chat catalogue).
+pub const KIRIM_EVENTS: &[&str] = &[
+    "message.received",
+    "message.status",
+    "message.created",
+    "conversation.assigned",
+    "conversation.closed",
+    "contact.created",
+    "contact.updated",
+];
+
+/// The Kapso WhatsApp event types with a sample (docs.kapso.ai event types).
+pub const KAPSO_EVENTS: &[&str] = &[
+    "whatsapp.message.received",
+    "whatsapp.message.sent",
+    "whatsapp.message.delivered",
+    "whatsapp.message.read",
+    "whatsapp.message.failed",
+    "whatsapp.conversation.created",
+    "whatsapp.conversation.ended",
+    "whatsapp.conversation.inactive",
+];
+
+const PHONE_NUMBER_ID: &str = "106540352242922";
+const DISPLAY_NUMBER: &str = "15550783881";
+const CUSTOMER: &str = "16505551234";
+
+fn wamid() -> String {
+    format!(
+        "wamid.HBgL{}",
+        random_chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 28)
+    )
+}
+
+/// A body for a Kirim.chat event type: Meta's passthrough body for `message.received` and
+/// `message.status`, Kirim's envelope (`id`, `type`, `created_at`, `livemode: false`, `data`) for
+/// the others. `None` for a type without a sample (see [`KIRIM_EVENTS`]).
+pub fn kirim(event_type: &str) -> Option<Value> {
+    let now = now_unix();
+    let meta = |value: Value| {
+        json!({
+            "object": "whatsapp_business_account",
+            "entry": [{
+                "id": "102290129340398",
+                "changes": [{"value": value, "field": "messages"}],
+            }],
+        })
+    };
+    let metadata =
+        json!({"display_phone_number": DISPLAY_NUMBER, "phone_number_id": PHONE_NUMBER_ID});
+    let envelope = |data: Value| {
+        json!({
+            "id": ulid("evt"),
+            "type": event_type,
+            "created_at": rfc3339(now),
+            "livemode": false,
+            "data": data,
+        })
+    };
+    let conversation = ulid("cnv");
+    let contact = json!({
+        "id": ulid("ctc"),
+        "object": "contact",
+        "phone_number": format!("+{CUSTOMER}"),
+        "name": "Sheena Nelson",
+        "email": null,
+        "metadata": null,
+        "whatsapp_account": {"phone_number": format!("+{DISPLAY_NUMBER}")},
+        "created_at": rfc3339(now),
+        "updated_at": rfc3339(now),
+    });
+    Some(match event_type {
+        "message.received" => meta(json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata,
+            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": CUSTOMER}],
+            "messages": [{
+                "from": CUSTOMER,
+                "id": wamid(),
+                "timestamp": now.to_string(),
+                "type": "text",
+                "text": {"body": "Does it come in another color?"},
+            }],
+        })),
+        "message.status" => meta(json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata,
+            "statuses": [{
+                "id": wamid(),
+                "status": "delivered",
+                "timestamp": now.to_string(),
+                "recipient_id": CUSTOMER,
+            }],
+        })),
+        "message.created" => envelope(json!({
+            "message": {"id": ulid("msg"), "object": "message", "status": "pending"},
+        })),
+        "conversation.assigned" => envelope(json!({
+            "conversation": {"id": conversation, "object": "conversation", "status": "open"},
+            "assignee": {"user_id": ulid("usr"), "team_id": null, "previous_user_id": null},
+        })),
+        "conversation.closed" => envelope(json!({
+            "conversation": {
+                "id": conversation,
+                "object": "conversation",
+                "status": "resolved",
+                "closed_by_user_id": ulid("usr"),
+            },
+        })),
+        "contact.created" | "contact.updated" => envelope(json!({ "contact": contact })),
+        _ => return None,
+    })
+}
+
+/// A payload v2 body for a Kapso event type (see [`KAPSO_EVENTS`]); `None` for another type.
+pub fn kapso(event_type: &str) -> Option<Value> {
+    let now = now_unix();
+    let conversation = json!({
+        "id": uuid(),
+        "phone_number": format!("+{CUSTOMER}"),
+        "phone_number_id": PHONE_NUMBER_ID,
+        "status": if event_type == "whatsapp.conversation.ended" { "ended" } else { "active" },
+        "last_active_at": rfc3339(now),
+        "created_at": rfc3339(now - 3600),
+        "updated_at": rfc3339(now),
+        "metadata": {},
+    });
+    let message = |direction: &str, status: &str| {
+        let inbound = direction == "inbound";
+        let mut message = json!({
+            "id": wamid(),
+            "type": "text",
+            "timestamp": now.to_string(),
+            "text": {"body": if inbound { "Hola, ¿tienen envío?" } else { "¡Sí! Enviamos a todo el país." }},
+            "kapso": {
+                "direction": direction,
+                "status": status,
+                "processing_status": if inbound { "pending" } else { "completed" },
+                "origin": "cloud_api",
+                "has_media": false,
+                "content": if inbound { "Hola, ¿tienen envío?" } else { "¡Sí! Enviamos a todo el país." },
+            },
+        });
+        let (key, value) = if inbound {
+            ("from", CUSTOMER)
+        } else {
+            ("to", CUSTOMER)
+        };
+        message[key] = json!(value);
+        message
+    };
+    let with_message = |message: Value, new: bool| {
+        json!({
+            "message": message,
+            "conversation": conversation,
+            "is_new_conversation": new,
+            "phone_number_id": PHONE_NUMBER_ID,
+        })
+    };
+    Some(match event_type {
+        "whatsapp.message.received" => with_message(message("inbound", "received"), false),
+        "whatsapp.message.sent" => with_message(message("outbound", "sent"), false),
+        "whatsapp.message.delivered" => with_message(message("outbound", "delivered"), false),
+        "whatsapp.message.read" => with_message(message("outbound", "read"), false),
+        "whatsapp.message.failed" => {
+            let mut failed = message("outbound", "failed");
+            failed["kapso"]["statuses"] = json!([{
+                "status": "failed",
+                "timestamp": now.to_string(),
+                "errors": [{"code": 131047, "title": "Re-engagement message"}],
+            }]);
+            with_message(failed, false)
+        }
+        "whatsapp.conversation.created" => json!({
+            "conversation": conversation,
+            "is_new_conversation": true,
+            "phone_number_id": PHONE_NUMBER_ID,
+        }),
+        "whatsapp.conversation.ended" | "whatsapp.conversation.inactive" => json!({
+            "conversation": conversation,
+            "phone_number_id": PHONE_NUMBER_ID,
+        }),
+        _ => return None,
+    })
+}
+
+/// A Kapso batch (`{"type", "batch": true, "data": [...]}`) of `size` samples of `event_type`,
+/// as a webhook with buffering on receives them. `None` for a type without a sample.
+pub fn kapso_batch(event_type: &str, size: usize) -> Option<Value> {
+    let data = (0..size)
+        .map(|_| kapso(event_type))
+        .collect::<Option<Vec<_>>>()?;
+    Some(json!({"type": event_type, "batch": true, "data": data}))
+}

@@ -1,250 +1,405 @@
-//! Manage Kirim.chat webhook subscriptions and a Kapso webhook end to end.
-//!
-//! With `KIRIM_API_KEY` / `KAPSO_API_KEY` set, talks to the real APIs (set
-//! `KAPSO_CONFIG_ID` too). Without them, it starts a small in-memory fake of both APIs on
-//! 127.0.0.1 and runs the same calls against it, so it works offline and without an account:
+//! The README's first command: manage a webhook, then receive a signed delivery, end to end.
 //!
 //! ```text
-//! cargo run --example quickstart
+//! cargo run --example quickstart            # no account needed: local fakes of both APIs
+//! cargo run --example quickstart -- --write # with real keys: also create, pause, rotate, delete
 //! ```
+//!
+//! Without `KIRIM_API_KEY` / `KAPSO_API_KEY`, each platform is played by `chathooks::testing`'s
+//! fake on 127.0.0.1: create → list → pause → rotate the secret → a signed delivery sent by the
+//! fake, received and verified by a local receiver (this program) → delete. With a key set, that
+//! platform's real API is used, read-only unless `--write` is given (Kapso also needs
+//! `KAPSO_CONFIG_ID`; `QUICKSTART_WEBHOOK_URL` sets the URL `--write` registers). Real platforms
+//! deliver to public URLs only, so the delivery step runs against the fakes alone.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chathooks::kapso::legacy::types as kapso_types;
+use chathooks::kapso::WebhookEvent;
 use chathooks::kirim::{EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
-use chathooks::{kapso, kirim};
-use serde_json::{json, Value};
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use chathooks::testing::{FakeKapso, FakeKirim};
+use chathooks::webhooks::{kapso, kirim};
+use chathooks::SecretString;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let real = std::env::var_os("KIRIM_API_KEY").is_some();
-    // Keep the fake alive for the whole run.
-    let fake = if real {
-        None
+async fn main() -> Result<()> {
+    let write = std::env::args().any(|a| a == "--write");
+    let receiver = Receiver::start().await?;
+    match std::env::var("KIRIM_API_KEY") {
+        Ok(_) => kirim_real(write).await?,
+        Err(_) => kirim_fake(&receiver).await?,
+    }
+    println!();
+    match std::env::var("KAPSO_API_KEY") {
+        Ok(_) => kapso_real(write).await?,
+        Err(_) => kapso_fake(&receiver).await?,
+    }
+    Ok(())
+}
+
+/// The local receiver: verifies each delivery with the secrets it was given and prints it.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    kirim_secrets: Arc<Mutex<Vec<String>>>,
+    kapso_secret: Arc<Mutex<String>>,
+}
+
+impl Receiver {
+    async fn start() -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let receiver = Receiver {
+            url: format!("http://{}", listener.local_addr()?),
+            kirim_secrets: Arc::default(),
+            kapso_secret: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .route("/{platform}", axum::routing::post(receive))
+            .with_state(receiver.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(receiver)
+    }
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    Path(platform): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let verdict = if platform == "kirim" {
+        let secrets = receiver.kirim_secrets.lock().unwrap().clone();
+        kirim::Verifier::new(secrets)
+            .verify(&headers, &body)
+            .and_then(|d| kirim::parse(&d, &body).map(|e| (d, e)))
+            .map(|(delivery, event)| {
+                let signatures = headers
+                    .iter()
+                    .find(|(k, _)| k == "x-kirim-signature")
+                    .map_or(0, |(_, v)| v.matches("v1=").count());
+                format!(
+                    "{} {} (attempt {}, {signatures} signature(s))",
+                    event.event_type(),
+                    delivery.event_id.unwrap_or_default(),
+                    delivery.attempt.unwrap_or(1),
+                )
+            })
     } else {
-        Some(fake_server().await)
+        let secret = receiver.kapso_secret.lock().unwrap().clone();
+        kapso::Verifier::new([secret])
+            .verify(&headers, &body)
+            .and_then(|d| kapso::parse(&d, &body))
+            .map(|events| {
+                events
+                    .iter()
+                    .map(|e| format!("{} {}", e.event_type, e.id().unwrap_or("-")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
     };
+    match verdict {
+        Ok(line) => {
+            println!("     receiver: verified {line}");
+            StatusCode::OK
+        }
+        Err(e) => {
+            println!("     receiver: rejected: {e}");
+            StatusCode::UNAUTHORIZED
+        }
+    }
+}
 
-    let kirim = match &fake {
-        Some(server) => kirim::Client::builder()
-            .api_key("kdv_test_offline")
-            .base_url(format!("{}/kirim/v1", server.uri()))
-            .build()?,
-        None => kirim::Client::from_env()?,
-    };
-    println!("Kirim.chat at {}", kirim.base_url());
+async fn kirim_fake(receiver: &Receiver) -> Result<()> {
+    let fake = FakeKirim::start().await?;
+    println!("Kirim.chat: no KIRIM_API_KEY, so a local fake (chathooks::testing::FakeKirim)");
+    println!("  base URL {}  key {}", fake.base_url(), fake.api_key());
+    let client = fake.client()?;
+    let url = format!("{}/kirim", receiver.url);
 
-    let me = kirim.get_me().send().await?.into_inner();
-    println!(
-        "  key {} of organisation {}",
-        me.data.api_key.id, me.data.organization.id
-    );
-
-    let created = kirim
+    let created = client
         .create_webhook_subscription()
-        .idempotency_key("quickstart-create-1")
+        .idempotency_key("quickstart-create")
         .body_map(|b| {
-            b.url("https://example.com/hooks/kirim")
-                .events(vec![EventType::MessageReceived, EventType::MessageStatus])
-                .description(Some("chathooks quickstart".to_string()))
+            b.url(&url)
+                .events(vec![
+                    EventType::MessageReceived,
+                    EventType::ConversationAssigned,
+                ])
+                .description(Some("chathooks quickstart".to_owned()))
         })
         .send()
         .await?
         .into_inner()
         .data;
-    let secret_shown = created.initial_secret.is_some();
+    let first = created
+        .initial_secret
+        .as_ref()
+        .map(|s| s.expose_secret().to_owned())
+        .unwrap_or_default();
+    *receiver.kirim_secrets.lock().unwrap() = vec![first.clone()];
+    println!("  1. create  {} ({}) -> {url}", created.id, created.status);
     println!(
-        "  created {} ({}), signing secret returned once: {secret_shown}",
-        created.id, created.status
+        "             signing secret, returned once: {}…",
+        &first[..10.min(first.len())]
     );
 
-    let paused = kirim
+    let page = client
+        .list_webhook_subscriptions()
+        .limit(10u8)
+        .send()
+        .await?;
+    println!(
+        "  2. list    {} subscription(s), has_more {}",
+        page.data.len(),
+        page.has_more
+    );
+
+    let paused = client
         .update_webhook_subscription()
         .id(&created.id)
-        .body(
-            UpdateWebhookSubscriptionRequest::new()
-                .status(SubscriptionStatus::Paused)
-                .clear_description(),
-        )
+        .body(UpdateWebhookSubscriptionRequest::new().status(SubscriptionStatus::Paused))
+        .send()
+        .await?;
+    let held = fake.deliver_sample("message.received").await?;
+    println!(
+        "  3. pause   status {}; a message.received now reaches {} receiver(s)",
+        paused.data.status,
+        held.len()
+    );
+
+    let rotated = client
+        .rotate_webhook_subscription_secret()
+        .id(&created.id)
+        .idempotency_key("quickstart-rotate")
+        .body_map(|b| b.expires_in_hours(1))
+        .send()
+        .await?
+        .into_inner();
+    let second = rotated.data["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let secret_id = rotated.data["id"].as_str().unwrap_or_default();
+    println!("  4. rotate  new secret {secret_id}; the old one keeps signing for 1 h");
+
+    client
+        .update_webhook_subscription()
+        .id(&created.id)
+        .body(UpdateWebhookSubscriptionRequest::new().status(SubscriptionStatus::Active))
+        .send()
+        .await?;
+    // The receiver now knows only the new secret: rotation is seamless because every delivery
+    // is signed with every active secret.
+    *receiver.kirim_secrets.lock().unwrap() = vec![second];
+    println!("  5. resume and deliver message.received (the receiver knows only the new secret)");
+    let records = fake.deliver_sample("message.received").await?;
+    for record in &records {
+        println!(
+            "     fake: delivery {} {:?} after {} attempt(s)",
+            record.id,
+            record.outcome,
+            record.attempts.len()
+        );
+    }
+
+    client
+        .delete_webhook_subscription()
+        .id(&created.id)
+        .send()
+        .await?;
+    let gone = client
+        .get_webhook_subscription()
+        .id(&created.id)
+        .send()
+        .await;
+    match gone {
+        Err(e) => {
+            let e = chathooks::Error::from(e);
+            println!("  6. delete  {}; fetching it again: {e}", created.id);
+        }
+        Ok(_) => println!("  6. delete  {}: unexpectedly still there", created.id),
+    }
+    Ok(())
+}
+
+async fn kirim_real(write: bool) -> Result<()> {
+    let client = chathooks::kirim::Client::from_env()?;
+    println!("Kirim.chat: the real API at {}", client.base_url());
+    let me = client.get_me().send().await?;
+    println!(
+        "  key {} of organisation {}",
+        me.data.api_key.id, me.data.organization.id
+    );
+    let page = client
+        .list_webhook_subscriptions()
+        .limit(10u8)
+        .send()
+        .await?;
+    for sub in &page.data {
+        println!("  {} {} {}", sub.id, sub.status, sub.url);
+    }
+    let deliveries = client.list_webhook_deliveries().limit(10u8).send().await?;
+    println!(
+        "  {} subscription(s), {} delivery row(s) on the first pages",
+        page.data.len(),
+        deliveries.data.len()
+    );
+    if !write {
+        println!("  (read-only: pass --write to create, pause, rotate and delete a subscription)");
+        return Ok(());
+    }
+    let url = std::env::var("QUICKSTART_WEBHOOK_URL")
+        .unwrap_or_else(|_| "https://example.com/hooks/kirim".into());
+    let created = client
+        .create_webhook_subscription()
+        .body_map(|b| b.url(&url).events(vec![EventType::MessageReceived]))
         .send()
         .await?
         .into_inner()
         .data;
-    println!(
-        "  paused: status {}, description {:?}",
-        paused.status, paused.description
-    );
-
-    let page = kirim
-        .list_webhook_subscriptions()
+    println!("  created {} -> {url}", created.id);
+    client
+        .update_webhook_subscription()
+        .id(&created.id)
+        .body(UpdateWebhookSubscriptionRequest::new().status(SubscriptionStatus::Paused))
         .send()
-        .await?
-        .into_inner();
-    println!("  {} subscription(s) listed", page.data.len());
-
-    kirim
+        .await?;
+    println!("  paused {}", created.id);
+    client
+        .rotate_webhook_subscription_secret()
+        .id(&created.id)
+        .body_map(|b| b.expires_in_hours(1))
+        .send()
+        .await?;
+    println!("  rotated its secret");
+    client
         .delete_webhook_subscription()
         .id(&created.id)
         .send()
         .await?;
     println!("  deleted {}", created.id);
+    Ok(())
+}
 
-    match kirim
-        .get_webhook_subscription()
-        .id(&created.id)
-        .send()
-        .await
-    {
-        Err(e) => {
-            let e = chathooks::Error::from(e);
-            println!("  fetching it again fails as it should: {e}");
-        }
-        Ok(_) => println!("  unexpected: the deleted subscription is still there"),
-    }
+async fn kapso_fake(receiver: &Receiver) -> Result<()> {
+    let fake = FakeKapso::start().await?;
+    println!("Kapso: no KAPSO_API_KEY, so a local fake (chathooks::testing::FakeKapso)");
+    println!(
+        "  base URL {}  config {}",
+        fake.base_url(),
+        fake.config_id()
+    );
+    let client = fake.client()?;
+    let config = fake.config_id().to_owned();
+    let url = format!("{}/kapso", receiver.url);
+    let secret = "quickstart-kapso-secret";
+    *receiver.kapso_secret.lock().unwrap() = secret.to_owned();
 
-    let kapso = match &fake {
-        Some(server) => kapso::legacy::Client::builder()
-            .api_key("kapso-offline")
-            .base_url(format!("{}/kapso/api/v1", server.uri()))
-            .build()?,
-        None => kapso::legacy::Client::from_env()?,
-    };
-    let config = std::env::var("KAPSO_CONFIG_ID").unwrap_or_else(|_| "config-123abc".into());
-    println!("Kapso at {}", kapso.base_url());
-    let webhook = kapso
+    let webhook = client
         .create_whatsapp_webhook()
         .whatsapp_config_id(&config)
         .body_map(|b| {
             b.whatsapp_webhook(
-                kapso::legacy::types::NewWhatsappWebhook::builder()
-                    .url("https://example.com/hooks/kapso")
-                    .secret_key(chathooks::SecretString::from("quickstart-secret"))
-                    .events(vec![kapso::WebhookEvent::MessageReceived]),
+                kapso_types::NewWhatsappWebhook::builder()
+                    .url(&url)
+                    .secret_key(SecretString::from(secret))
+                    .events(vec![WebhookEvent::MessageReceived]),
             )
         })
         .send()
         .await?
         .into_inner()
         .data;
-    println!(
-        "  created webhook {} (secret shown as {:?})",
-        webhook.id, webhook.secret_key
-    );
-    kapso
+    println!("  1. create  webhook {} -> {url}", webhook.id);
+    let page = client
+        .list_whatsapp_webhooks()
+        .whatsapp_config_id(&config)
+        .send()
+        .await?;
+    println!("  2. list    {} webhook(s)", page.data.len());
+    client
+        .update_whatsapp_webhook()
+        .whatsapp_config_id(&config)
+        .id(&webhook.id)
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                kapso_types::WhatsappWebhookChanges::builder()
+                    .buffer_enabled(true)
+                    .max_buffer_size(std::num::NonZeroU8::new(10)),
+            )
+        })
+        .send()
+        .await?;
+    println!("  3. update  buffering on: received messages now arrive in batches");
+    println!("  4. deliver a batch of 2 whatsapp.message.received");
+    let samples: Vec<_> = (0..2)
+        .filter_map(|_| chathooks::testing::samples::kapso("whatsapp.message.received"))
+        .collect();
+    fake.deliver_batch("whatsapp.message.received", &samples)
+        .await;
+    client
         .delete_whatsapp_webhook()
         .whatsapp_config_id(&config)
         .id(&webhook.id)
         .send()
         .await?;
-    println!("  deleted webhook {}", webhook.id);
+    println!("  5. delete  webhook {}", webhook.id);
     Ok(())
 }
 
-/// An in-memory stand-in for both APIs: enough state for create → update → list → delete.
-async fn fake_server() -> MockServer {
-    let server = MockServer::start().await;
-    let store: Arc<Mutex<HashMap<String, Value>>> = Arc::default();
-    let now = "2026-11-24T12:00:00Z";
-
-    Mock::given(method("GET"))
-        .and(path("/kirim/v1/me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": {
-                "organization": {"id": "org_01J0000000000000000000OFFL", "object": "organization", "name": "Offline"},
-                "api_key": {"id": "key_01J0000000000000000000OFFL", "object": "api_key", "label": "quickstart", "last4": "FFLN"}
-            },
-            "request_id": "req_offline"
-        })))
-        .mount(&server)
-        .await;
-
-    let s = store.clone();
-    Mock::given(method("POST"))
-        .and(path("/kirim/v1/webhook_subscriptions"))
-        .respond_with(move |req: &Request| {
-            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-            let id = format!("wbs_01J00000000000000000000{:03}", s.lock().unwrap().len());
-            let sub = json!({
-                "id": id, "object": "webhook_subscription",
-                "url": body["url"], "description": body.get("description").cloned().unwrap_or(Value::Null),
-                "events": body["events"], "status": "active", "disabled_reason": null,
-                "consecutive_failures": 0,
-                "secrets": [{"id": "sec_01J0000000000000000000OFFL", "created_at": now, "expires_at": null}],
-                "created_at": now, "updated_at": now
-            });
-            s.lock().unwrap().insert(id, sub.clone());
-            let mut shown = sub;
-            shown["initial_secret"] = json!("whsec_offline_example_secret");
-            ResponseTemplate::new(201).set_body_json(json!({"data": shown, "request_id": "req_offline"}))
+async fn kapso_real(write: bool) -> Result<()> {
+    let client = chathooks::kapso::legacy::Client::from_env()?;
+    let config = std::env::var("KAPSO_CONFIG_ID").map_err(|_| "set KAPSO_CONFIG_ID too")?;
+    println!("Kapso: the real API at {}", client.base_url());
+    let page = client
+        .list_whatsapp_webhooks()
+        .whatsapp_config_id(&config)
+        .send()
+        .await?;
+    for webhook in &page.data {
+        println!(
+            "  {} {:?} active {:?}",
+            webhook.id, webhook.url, webhook.active
+        );
+    }
+    if !write {
+        println!("  (read-only: pass --write to create, deactivate and delete a webhook)");
+        return Ok(());
+    }
+    let url = std::env::var("QUICKSTART_WEBHOOK_URL")
+        .unwrap_or_else(|_| "https://example.com/hooks/kapso".into());
+    let webhook = client
+        .create_whatsapp_webhook()
+        .whatsapp_config_id(&config)
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                kapso_types::NewWhatsappWebhook::builder()
+                    .url(&url)
+                    .secret_key(SecretString::from("chathooks-quickstart-change-me"))
+                    .events(vec![WebhookEvent::MessageReceived])
+                    .active(false),
+            )
         })
-        .mount(&server)
-        .await;
-
-    let s = store.clone();
-    Mock::given(method("GET"))
-        .and(path("/kirim/v1/webhook_subscriptions"))
-        .respond_with(move |_: &Request| {
-            let data: Vec<Value> = s.lock().unwrap().values().cloned().collect();
-            ResponseTemplate::new(200).set_body_json(json!({
-                "data": data, "has_more": false, "next_cursor": null, "request_id": "req_offline"
-            }))
-        })
-        .mount(&server)
-        .await;
-
-    let s = store.clone();
-    Mock::given(path_regex(r"^/kirim/v1/webhook_subscriptions/[^/]+$"))
-        .respond_with(move |req: &Request| {
-            let id = req.url.path().rsplit('/').next().unwrap_or_default().to_string();
-            let mut store = s.lock().unwrap();
-            let not_found = ResponseTemplate::new(404).insert_header("x-request-id", "req_offline_404").set_body_json(json!({
-                "error": {"type": "not_found", "code": "resource_not_found",
-                          "message": format!("no subscription {id}"), "request_id": "req_offline_404"}
-            }));
-            match req.method.as_str() {
-                "DELETE" => match store.remove(&id) {
-                    Some(_) => ResponseTemplate::new(204),
-                    None => not_found,
-                },
-                "PATCH" => match store.get_mut(&id) {
-                    Some(sub) => {
-                        let changes: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-                        for (field, value) in changes.as_object().into_iter().flatten() {
-                            sub[field] = value.clone();
-                        }
-                        ResponseTemplate::new(200).set_body_json(json!({"data": sub, "request_id": "req_offline"}))
-                    }
-                    None => not_found,
-                },
-                _ => match store.get(&id) {
-                    Some(sub) => ResponseTemplate::new(200).set_body_json(json!({"data": sub, "request_id": "req_offline"})),
-                    None => not_found,
-                },
-            }
-        })
-        .mount(&server)
-        .await;
-
-    Mock::given(method("POST"))
-        .and(path_regex(
-            r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks$",
-        ))
-        .respond_with(|req: &Request| {
-            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-            let mut webhook = body["whatsapp_webhook"].clone();
-            webhook["id"] = json!("webhook-offline-1");
-            ResponseTemplate::new(201).set_body_json(json!({ "data": webhook }))
-        })
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path_regex(
-            r"^/kapso/api/v1/whatsapp_configs/[^/]+/whatsapp_webhooks/[^/]+$",
-        ))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    server
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("  created inactive webhook {} -> {url}", webhook.id);
+    client
+        .delete_whatsapp_webhook()
+        .whatsapp_config_id(&config)
+        .id(&webhook.id)
+        .send()
+        .await?;
+    println!("  deleted {}", webhook.id);
+    Ok(())
 }

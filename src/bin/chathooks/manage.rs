@@ -1,0 +1,732 @@
+//! `chathooks kirim …` and `chathooks kapso …`: the management commands, on the crate's clients.
+
+use std::collections::HashMap;
+use std::num::{NonZeroU16, NonZeroU8};
+use std::path::PathBuf;
+
+use chathooks::kapso::legacy::types as kapso_types;
+use chathooks::kapso::WebhookEvent;
+use chathooks::kirim::types as kirim_types;
+use chathooks::kirim::{EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
+use chathooks::SecretString;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Failure, SecretArgs};
+
+/// Where the API is and how to authenticate.
+#[derive(Args)]
+pub(crate) struct Connection {
+    /// The API's base URL (default: $KIRIM_BASE_URL / $KAPSO_BASE_URL, else production).
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+    /// Read the API key from this file (default: $KIRIM_API_KEY / $KAPSO_API_KEY).
+    #[arg(long, global = true, value_name = "PATH")]
+    api_key_file: Option<PathBuf>,
+}
+
+impl Connection {
+    fn api_key(&self, var: &str) -> Result<String, Failure> {
+        let key = match &self.api_key_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
+                .trim()
+                .to_owned(),
+            None => std::env::var(var).unwrap_or_default().trim().to_owned(),
+        };
+        if key.is_empty() {
+            return Err(Failure::Usage(format!(
+                "no API key: set {var} or pass --api-key-file PATH"
+            )));
+        }
+        Ok(key)
+    }
+
+    fn base_url(&self, var: &str) -> Option<String> {
+        self.base_url
+            .clone()
+            .or_else(|| std::env::var(var).ok().filter(|u| !u.is_empty()))
+    }
+}
+
+/// `chathooks kirim`.
+#[derive(Args)]
+pub(crate) struct KirimArgs {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: KirimCommand,
+}
+
+#[derive(Subcommand)]
+enum KirimCommand {
+    /// Show the API key's organisation and rate limits.
+    Me,
+    /// Webhook subscriptions.
+    #[command(subcommand)]
+    Subscriptions(SubscriptionCommand),
+    /// Webhook deliveries (the dead-letter queue) and replays.
+    #[command(subcommand)]
+    Deliveries(DeliveryCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Status {
+    Active,
+    Paused,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DeadStatus {
+    Failed,
+    Dead,
+}
+
+#[derive(Subcommand)]
+enum SubscriptionCommand {
+    /// List every subscription, page by page.
+    List {
+        /// Page size, 1–100.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        limit: Option<u8>,
+    },
+    /// Show one subscription.
+    Get {
+        /// The subscription id (`wbs_…`).
+        id: String,
+    },
+    /// Create a subscription; prints its signing secret, shown once.
+    Create {
+        /// The delivery URL (`https://`).
+        #[arg(long)]
+        url: String,
+        /// An event type to subscribe to (repeat for several).
+        #[arg(long = "event", required = true)]
+        events: Vec<String>,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+        /// An Idempotency-Key, to retry safely.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Change a subscription (only what you pass).
+    Update {
+        /// The subscription id.
+        id: String,
+        /// A new delivery URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// The new event list (repeat for several).
+        #[arg(long = "event")]
+        events: Vec<String>,
+        /// A new description.
+        #[arg(long, conflicts_with = "clear_description")]
+        description: Option<String>,
+        /// Clear the description (sends `null`).
+        #[arg(long)]
+        clear_description: bool,
+        /// Pause or resume deliveries.
+        #[arg(long)]
+        status: Option<Status>,
+    },
+    /// Delete a subscription.
+    Delete {
+        /// The subscription id.
+        id: String,
+    },
+    /// Issue a new signing secret; the old ones keep signing until they expire.
+    RotateSecret {
+        /// The subscription id.
+        id: String,
+        /// Hours the expiry is set to.
+        #[arg(long)]
+        expires_in_hours: i64,
+        /// An Idempotency-Key, to retry safely.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeliveryCommand {
+    /// List deliveries, page by page.
+    List {
+        /// Page size, 1–100.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        limit: Option<u8>,
+    },
+    /// Replay one delivery (a fresh row; the original stays).
+    Replay {
+        /// The delivery id (`wbd_…`).
+        id: String,
+        /// An Idempotency-Key, to retry safely.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Replay a subscription's dead-lettered deliveries (at most 1000 a call).
+    BulkReplay {
+        /// The subscription id.
+        #[arg(long = "subscription")]
+        subscription_id: String,
+        /// Which dead-letter state (server default: dead).
+        #[arg(long)]
+        status: Option<DeadStatus>,
+        /// Only this event type (1–64 characters).
+        #[arg(long, value_parser = event_type_filter)]
+        event_type: Option<kirim_types::BulkReplayRequestEventType>,
+        /// Only deliveries created after this RFC 3339 time.
+        #[arg(long, value_parser = date_time)]
+        created_after: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only deliveries created before this RFC 3339 time.
+        #[arg(long, value_parser = date_time)]
+        created_before: Option<chrono::DateTime<chrono::Utc>>,
+        /// An Idempotency-Key, to retry safely.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+}
+
+fn event_type_filter(text: &str) -> Result<kirim_types::BulkReplayRequestEventType, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn date_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 date-time ({e})"))
+}
+
+/// `chathooks kapso`.
+#[derive(Args)]
+pub(crate) struct KapsoArgs {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: KapsoCommand,
+}
+
+#[derive(Subcommand)]
+enum KapsoCommand {
+    /// WhatsApp webhooks of a WhatsApp configuration (legacy API).
+    #[command(subcommand)]
+    Webhooks(WebhookCommand),
+}
+
+/// Settings shared by create and update.
+#[derive(Args)]
+struct WebhookSettings {
+    /// A custom header sent with every delivery, `Name: value` (repeatable).
+    #[arg(long = "header", value_parser = crate::parse_header)]
+    headers: Vec<(String, String)>,
+    /// Deliver received messages in batches.
+    #[arg(long)]
+    buffer: Option<bool>,
+    /// Batch window in seconds, 1–60.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=60))]
+    buffer_window_seconds: Option<u8>,
+    /// Largest batch, 1–100.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    max_buffer_size: Option<u8>,
+    /// Minutes of silence before `whatsapp.conversation.inactive`, 1–1440.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1440))]
+    inactivity_minutes: Option<u16>,
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// List a configuration's webhooks, page by page.
+    List {
+        /// The WhatsApp configuration id.
+        #[arg(long)]
+        config: String,
+        /// Page size, 1–100.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        per_page: Option<u8>,
+        /// Only webhooks whose URL contains this text.
+        #[arg(long)]
+        url_contains: Option<String>,
+        /// Only active (true) or inactive (false) webhooks.
+        #[arg(long)]
+        active: Option<bool>,
+    },
+    /// Show one webhook.
+    Get {
+        /// The webhook id.
+        id: String,
+        /// The WhatsApp configuration id.
+        #[arg(long)]
+        config: String,
+    },
+    /// Create a webhook.
+    Create {
+        /// The WhatsApp configuration id.
+        #[arg(long)]
+        config: String,
+        /// The delivery URL (`https://`).
+        #[arg(long)]
+        url: String,
+        /// An event type (repeat for several).
+        #[arg(long = "event", required = true)]
+        events: Vec<String>,
+        /// The signing secret (`secret_key`).
+        #[command(flatten)]
+        secret: SecretArgs,
+        /// Create it inactive.
+        #[arg(long)]
+        inactive: bool,
+        #[command(flatten)]
+        settings: WebhookSettings,
+    },
+    /// Change a webhook (only what you pass).
+    Update {
+        /// The webhook id.
+        id: String,
+        /// The WhatsApp configuration id.
+        #[arg(long)]
+        config: String,
+        /// A new delivery URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// The new event list (repeat for several).
+        #[arg(long = "event")]
+        events: Vec<String>,
+        /// Activate (true) or deactivate (false).
+        #[arg(long)]
+        active: Option<bool>,
+        /// A new signing secret.
+        #[command(flatten)]
+        secret: SecretArgs,
+        #[command(flatten)]
+        settings: WebhookSettings,
+    },
+    /// Delete a webhook.
+    Delete {
+        /// The webhook id.
+        id: String,
+        /// The WhatsApp configuration id.
+        #[arg(long)]
+        config: String,
+    },
+}
+
+/// Prints one object: pretty JSON, or `field  value` lines.
+fn show<T: Serialize>(value: &T, json: bool) -> Result<(), Failure> {
+    let value = serde_json::to_value(value).map_err(|e| Failure::Failed(e.to_string()))?;
+    if json {
+        println!("{value:#}");
+        return Ok(());
+    }
+    if let Value::Object(map) = &value {
+        for (key, field) in map {
+            let text = if key == "secret_key" {
+                "***".to_owned()
+            } else {
+                cell(field)
+            };
+            println!("{key:<24} {text}");
+        }
+    } else {
+        println!("{}", cell(&value));
+    }
+    Ok(())
+}
+
+/// A JSON value as one table cell.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    }
+}
+
+/// Prints the rows of one page: NDJSON, or fixed-width columns.
+fn rows<T: Serialize>(items: &[T], columns: &[(&str, usize)], json: bool) -> Result<(), Failure> {
+    for item in items {
+        let value = serde_json::to_value(item).map_err(|e| Failure::Failed(e.to_string()))?;
+        if json {
+            println!("{value}");
+            continue;
+        }
+        let mut line = String::new();
+        for (name, width) in columns {
+            let text = cell(&value[*name]);
+            line.push_str(&format!("{text:<width$} "));
+        }
+        println!("{}", line.trim_end());
+    }
+    Ok(())
+}
+
+fn header(columns: &[(&str, usize)], json: bool) {
+    if !json {
+        let line: String = columns
+            .iter()
+            .map(|(name, width)| format!("{:<width$} ", name.to_uppercase()))
+            .collect();
+        println!("{}", line.trim_end());
+    }
+}
+
+const SUBSCRIPTION_COLUMNS: &[(&str, usize)] =
+    &[("id", 30), ("status", 8), ("events", 36), ("url", 0)];
+const DELIVERY_COLUMNS: &[(&str, usize)] = &[("id", 30), ("status", 8), ("replayed_from", 0)];
+const WEBHOOK_COLUMNS: &[(&str, usize)] = &[("id", 36), ("active", 6), ("events", 36), ("url", 0)];
+
+pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
+    let mut builder =
+        chathooks::kirim::Client::builder().api_key(args.connection.api_key("KIRIM_API_KEY")?);
+    if let Some(url) = args.connection.base_url("KIRIM_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    let client = builder.build()?;
+    match args.command {
+        KirimCommand::Me => show(&client.get_me().send().await.map_err(api)?.data, json),
+        KirimCommand::Subscriptions(command) => match command {
+            SubscriptionCommand::List { limit } => {
+                header(SUBSCRIPTION_COLUMNS, json);
+                let mut cursor: Option<String> = None;
+                loop {
+                    let mut request = client.list_webhook_subscriptions();
+                    if let Some(limit) = limit {
+                        request = request.limit(limit);
+                    }
+                    if let Some(cursor) = &cursor {
+                        request = request.cursor(cursor.clone());
+                    }
+                    let page = request.send().await.map_err(api)?.into_inner();
+                    rows(&page.data, SUBSCRIPTION_COLUMNS, json)?;
+                    match page.next_cursor.filter(|_| page.has_more) {
+                        Some(next) => cursor = Some(next),
+                        None => return Ok(()),
+                    }
+                }
+            }
+            SubscriptionCommand::Get { id } => show(
+                &client
+                    .get_webhook_subscription()
+                    .id(id)
+                    .send()
+                    .await
+                    .map_err(api)?
+                    .data,
+                json,
+            ),
+            SubscriptionCommand::Create {
+                url,
+                events,
+                description,
+                idempotency_key,
+            } => {
+                let body = kirim_types::CreateWebhookSubscriptionRequest {
+                    url,
+                    events: events.into_iter().map(EventType::from).collect(),
+                    description,
+                };
+                let mut request = client.create_webhook_subscription().body(body);
+                if let Some(key) = idempotency_key {
+                    request = request.idempotency_key(key);
+                }
+                let created = request.send().await.map_err(api)?.into_inner().data;
+                if !json {
+                    eprintln!("note: initial_secret is shown once; store it now");
+                }
+                show(&created, json)
+            }
+            SubscriptionCommand::Update {
+                id,
+                url,
+                events,
+                description,
+                clear_description,
+                status,
+            } => {
+                let mut body = UpdateWebhookSubscriptionRequest::new();
+                if let Some(url) = url {
+                    body = body.url(url);
+                }
+                if !events.is_empty() {
+                    body = body.events(events.into_iter().map(EventType::from));
+                }
+                if let Some(description) = description {
+                    body = body.description(description);
+                }
+                if clear_description {
+                    body = body.clear_description();
+                }
+                if let Some(status) = status {
+                    body = body.status(match status {
+                        Status::Active => SubscriptionStatus::Active,
+                        Status::Paused => SubscriptionStatus::Paused,
+                    });
+                }
+                if body == UpdateWebhookSubscriptionRequest::new() {
+                    return Err(Failure::Usage(
+                        "nothing to change: pass --url, --event, --description, --clear-description or --status".into(),
+                    ));
+                }
+                let updated = client
+                    .update_webhook_subscription()
+                    .id(id)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(api)?;
+                show(&updated.data, json)
+            }
+            SubscriptionCommand::Delete { id } => {
+                client
+                    .delete_webhook_subscription()
+                    .id(&id)
+                    .send()
+                    .await
+                    .map_err(api)?;
+                deleted(&id, json);
+                Ok(())
+            }
+            SubscriptionCommand::RotateSecret {
+                id,
+                expires_in_hours,
+                idempotency_key,
+            } => {
+                let mut request = client
+                    .rotate_webhook_subscription_secret()
+                    .id(id)
+                    .body(kirim_types::RotateSecretRequest { expires_in_hours });
+                if let Some(key) = idempotency_key {
+                    request = request.idempotency_key(key);
+                }
+                show(&request.send().await.map_err(api)?.into_inner().data, json)
+            }
+        },
+        KirimCommand::Deliveries(command) => match command {
+            DeliveryCommand::List { limit } => {
+                header(DELIVERY_COLUMNS, json);
+                let mut cursor: Option<String> = None;
+                loop {
+                    let mut request = client.list_webhook_deliveries();
+                    if let Some(limit) = limit {
+                        request = request.limit(limit);
+                    }
+                    if let Some(cursor) = &cursor {
+                        request = request.cursor(cursor.clone());
+                    }
+                    let page = request.send().await.map_err(api)?.into_inner();
+                    rows(&page.data, DELIVERY_COLUMNS, json)?;
+                    match page.next_cursor.filter(|_| page.has_more) {
+                        Some(next) => cursor = Some(next),
+                        None => return Ok(()),
+                    }
+                }
+            }
+            DeliveryCommand::Replay {
+                id,
+                idempotency_key,
+            } => {
+                let mut request = client.replay_webhook_delivery().id(id);
+                if let Some(key) = idempotency_key {
+                    request = request.idempotency_key(key);
+                }
+                show(&request.send().await.map_err(api)?.into_inner().data, json)
+            }
+            DeliveryCommand::BulkReplay {
+                subscription_id,
+                status,
+                event_type,
+                created_after,
+                created_before,
+                idempotency_key,
+            } => {
+                let body = kirim_types::BulkReplayRequest {
+                    subscription_id,
+                    status: status.map(|s| match s {
+                        DeadStatus::Failed => kirim_types::BulkReplayStatus::Failed,
+                        DeadStatus::Dead => kirim_types::BulkReplayStatus::Dead,
+                    }),
+                    event_type,
+                    created_after,
+                    created_before,
+                };
+                let mut request = client.bulk_replay_webhook_deliveries().body(body);
+                if let Some(key) = idempotency_key {
+                    request = request.idempotency_key(key);
+                }
+                show(&request.send().await.map_err(api)?.into_inner().data, json)
+            }
+        },
+    }
+}
+
+/// An operation's error, as a CLI failure.
+fn api<E>(error: E) -> Failure
+where
+    chathooks::Error: From<E>,
+{
+    Failure::from(chathooks::Error::from(error))
+}
+
+fn deleted(id: &str, json: bool) {
+    if json {
+        println!("{}", serde_json::json!({ "deleted": id }));
+    } else {
+        println!("deleted {id}");
+    }
+}
+
+fn custom_headers(headers: Vec<(String, String)>) -> HashMap<String, String> {
+    headers.into_iter().collect()
+}
+
+pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
+    let mut builder = chathooks::kapso::legacy::Client::builder()
+        .api_key(args.connection.api_key("KAPSO_API_KEY")?);
+    if let Some(url) = args.connection.base_url("KAPSO_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    let client = builder.build()?;
+    let KapsoCommand::Webhooks(command) = args.command;
+    match command {
+        WebhookCommand::List {
+            config,
+            per_page,
+            url_contains,
+            active,
+        } => {
+            header(WEBHOOK_COLUMNS, json);
+            let mut page_number: u32 = 1;
+            loop {
+                let mut request = client
+                    .list_whatsapp_webhooks()
+                    .whatsapp_config_id(&config)
+                    .page(page_number);
+                if let Some(per_page) = per_page {
+                    request = request.per_page(per_page);
+                }
+                if let Some(text) = &url_contains {
+                    request = request.q_url_cont(text.clone());
+                }
+                if let Some(active) = active {
+                    request = request.q_active_eq(active);
+                }
+                let page = request.send().await.map_err(api)?.into_inner();
+                rows(&page.data, WEBHOOK_COLUMNS, json)?;
+                let total_pages = page.meta.and_then(|m| m.total_pages).unwrap_or(0);
+                if page.data.is_empty() || i64::from(page_number) >= total_pages {
+                    return Ok(());
+                }
+                page_number += 1;
+            }
+        }
+        WebhookCommand::Get { id, config } => show(
+            &client
+                .get_whatsapp_webhook()
+                .whatsapp_config_id(config)
+                .id(id)
+                .send()
+                .await
+                .map_err(api)?
+                .data,
+            json,
+        ),
+        WebhookCommand::Create {
+            config,
+            url,
+            events,
+            secret,
+            inactive,
+            settings,
+        } => {
+            let [secret] = <[String; 1]>::try_from(secret.resolve()?)
+                .map_err(|_| Failure::Usage("give exactly one secret".into()))?;
+            let body = kapso_types::NewWhatsappWebhook {
+                url,
+                secret_key: SecretString::from(secret),
+                events: events.into_iter().map(WebhookEvent::from).collect(),
+                active: inactive.then_some(false),
+                headers: custom_headers(settings.headers),
+                buffer_enabled: settings.buffer,
+                buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
+                max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
+                buffer_events: Vec::new(),
+                inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
+            };
+            let created = client
+                .create_whatsapp_webhook()
+                .whatsapp_config_id(config)
+                .body(kapso_types::CreateWhatsappWebhookRequest {
+                    whatsapp_webhook: body,
+                })
+                .send()
+                .await
+                .map_err(api)?;
+            show(&created.data, json)
+        }
+        WebhookCommand::Update {
+            id,
+            config,
+            url,
+            events,
+            active,
+            secret,
+            settings,
+        } => {
+            let given = !secret.secret.is_empty()
+                || !secret.secret_env.is_empty()
+                || !secret.secret_file.is_empty();
+            let secret_key = if given {
+                let [secret] = <[String; 1]>::try_from(secret.resolve()?)
+                    .map_err(|_| Failure::Usage("give exactly one secret".into()))?;
+                Some(SecretString::from(secret))
+            } else {
+                None
+            };
+            let changes = kapso_types::WhatsappWebhookChanges {
+                url,
+                secret_key,
+                events: events.into_iter().map(WebhookEvent::from).collect(),
+                active,
+                headers: custom_headers(settings.headers),
+                buffer_enabled: settings.buffer,
+                buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
+                max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
+                buffer_events: Vec::new(),
+                inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
+            };
+            if serde_json::to_value(&changes).ok() == Some(serde_json::json!({})) {
+                return Err(Failure::Usage(
+                    "nothing to change: pass --url, --event, --active, a secret or a setting"
+                        .into(),
+                ));
+            }
+            let updated = client
+                .update_whatsapp_webhook()
+                .whatsapp_config_id(config)
+                .id(id)
+                .body(kapso_types::UpdateWhatsappWebhookRequest {
+                    whatsapp_webhook: changes,
+                })
+                .send()
+                .await
+                .map_err(api)?;
+            show(&updated.data, json)
+        }
+        WebhookCommand::Delete { id, config } => {
+            client
+                .delete_whatsapp_webhook()
+                .whatsapp_config_id(config)
+                .id(&id)
+                .send()
+                .await
+                .map_err(api)?;
+            deleted(&id, json);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! `fake`, `listen` and `trigger`: the commands that run or talk to servers on this machine.
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chathooks::testing::{samples, DeliveryRecord, FakeKapso, FakeKirim};
+use chathooks::webhooks::{kapso, kirim};
+use clap::Args;
+use serde_json::{json, Value};
+
+use crate::{now, Failure, Platform, SecretArgs};
+
+/// `chathooks fake`.
+#[derive(Args)]
+pub(crate) struct FakeArgs {
+    /// The platform to fake.
+    platform: Platform,
+    /// The port on 127.0.0.1 (0: a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Multiplies the retry schedule's delays (1: real time; 0: retries at once).
+    #[arg(long, default_value_t = 0.0)]
+    retry_time_scale: f64,
+    /// Let deliveries go to non-loopback URLs (refused by default).
+    #[arg(long)]
+    allow_remote_delivery: bool,
+}
+
+/// `chathooks listen`.
+#[derive(Args)]
+pub(crate) struct ListenArgs {
+    /// The platform whose deliveries to verify.
+    platform: Platform,
+    /// The port on 127.0.0.1 (0: a free one, printed on the first line).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The signing secrets to accept.
+    #[command(flatten)]
+    secrets: SecretArgs,
+    /// The Kirim timestamp tolerance in seconds, 0 to disable (default 300).
+    #[arg(long)]
+    tolerance: Option<u64>,
+}
+
+/// `chathooks trigger`.
+#[derive(Args)]
+pub(crate) struct TriggerArgs {
+    /// The platform whose delivery to imitate.
+    platform: Platform,
+    /// The event type (for example `message.received` or `whatsapp.message.received`).
+    event_type: String,
+    /// The receiver's URL.
+    #[arg(long)]
+    to: String,
+    /// The signing secrets (Kirim signs with each; Kapso takes exactly one).
+    #[command(flatten)]
+    secrets: SecretArgs,
+    /// Kapso only: send a batch of this many events, as a webhook with buffering on receives.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
+    batch: Option<u16>,
+}
+
+pub(crate) async fn fake(args: FakeArgs, json: bool) -> Result<(), Failure> {
+    let bind = |e: std::io::Error| {
+        Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", args.port))
+    };
+    enum Running {
+        Kirim(FakeKirim),
+        Kapso(FakeKapso),
+    }
+    let running = match args.platform {
+        Platform::Kirim => {
+            let fake = FakeKirim::start_on(args.port).await.map_err(bind)?;
+            fake.set_retry_time_scale(args.retry_time_scale);
+            fake.allow_remote_delivery(args.allow_remote_delivery);
+            if json {
+                println!(
+                    "{}",
+                    json!({"platform": "kirim", "base_url": fake.base_url(), "api_key": fake.api_key()})
+                );
+            } else {
+                println!("Kirim.chat fake on 127.0.0.1 (Ctrl-C to stop)");
+                println!("base URL  {}", fake.base_url());
+                println!("API key   {}", fake.api_key());
+                println!(
+                    "  export KIRIM_BASE_URL={} KIRIM_API_KEY={}",
+                    fake.base_url(),
+                    fake.api_key()
+                );
+            }
+            Running::Kirim(fake)
+        }
+        Platform::Kapso => {
+            let fake = FakeKapso::start_on(args.port).await.map_err(bind)?;
+            fake.set_retry_time_scale(args.retry_time_scale);
+            fake.allow_remote_delivery(args.allow_remote_delivery);
+            if json {
+                println!(
+                    "{}",
+                    json!({"platform": "kapso", "base_url": fake.base_url(), "api_key": fake.api_key(), "config_id": fake.config_id()})
+                );
+            } else {
+                println!("Kapso fake on 127.0.0.1 (Ctrl-C to stop)");
+                println!("base URL  {}", fake.base_url());
+                println!("API key   {}", fake.api_key());
+                println!("config    {}", fake.config_id());
+                println!(
+                    "  export KAPSO_BASE_URL={} KAPSO_API_KEY={}",
+                    fake.base_url(),
+                    fake.api_key()
+                );
+            }
+            Running::Kapso(fake)
+        }
+    };
+    if !json {
+        println!("Type an event type and Enter to deliver a sample to the subscribed webhooks.");
+    }
+    // Stdin lines are event types to deliver; at its end the fake keeps serving.
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = lines.recv().await {
+        let event_type = line.trim();
+        if event_type.is_empty() {
+            continue;
+        }
+        let records = match &running {
+            Running::Kirim(fake) => fake.deliver_sample(event_type).await,
+            Running::Kapso(fake) => fake.deliver_sample(event_type).await,
+        };
+        match records {
+            Ok(records) => print_records(event_type, &records, json),
+            Err(e) => eprintln!("cannot deliver: {e}"),
+        }
+    }
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+fn print_records(event_type: &str, records: &[DeliveryRecord], json: bool) {
+    if records.is_empty() && !json {
+        println!("{event_type}: no active webhook is subscribed to it");
+    }
+    for record in records {
+        let statuses: Vec<String> = record
+            .attempts
+            .iter()
+            .map(|a| {
+                a.status
+                    .map_or_else(|| a.error.clone().unwrap_or_default(), |s| s.to_string())
+            })
+            .collect();
+        if json {
+            println!(
+                "{}",
+                json!({
+                    "delivery_id": record.id,
+                    "webhook_id": record.webhook_id,
+                    "url": record.url,
+                    "event_type": record.event_type,
+                    "event_id": record.event_id,
+                    "outcome": format!("{:?}", record.outcome).to_lowercase(),
+                    "attempts": statuses,
+                })
+            );
+        } else {
+            println!(
+                "{event_type} -> {} ({}): {:?} after {} attempt(s) [{}]",
+                record.url,
+                record.webhook_id,
+                record.outcome,
+                record.attempts.len(),
+                statuses.join(", ")
+            );
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Listener {
+    platform: Platform,
+    secrets: Vec<String>,
+    tolerance: Option<u64>,
+    json: bool,
+    seen: Arc<Mutex<HashSet<String>>>,
+}
+
+pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> {
+    let secrets = args.secrets.resolve()?;
+    if args.platform == Platform::Kapso && args.tolerance.is_some() {
+        return Err(Failure::Usage(
+            "--tolerance applies to kirim only: Kapso signs no timestamp".into(),
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let state = Listener {
+        platform: args.platform,
+        secrets,
+        tolerance: args.tolerance,
+        json,
+        seen: Arc::default(),
+    };
+    if json {
+        println!("{}", json!({"listening": format!("http://{addr}")}));
+    } else {
+        println!("listening on http://{addr} (any path), Ctrl-C to stop");
+    }
+    let app = axum::Router::new().fallback(receive).with_state(state);
+    axum::serve(listener, app)
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))
+}
+
+/// One verified event as `type id` (the `verify` output).
+pub(crate) fn kirim_line(delivery: &kirim::Delivery, event: &kirim::Event) -> String {
+    let (kind, id) = kirim_event(delivery, event);
+    format!("{kind} {id}")
+}
+
+fn kirim_event(delivery: &kirim::Delivery, event: &kirim::Event) -> (String, String) {
+    match event {
+        kirim::Event::Kirim(e) => (e.event_type.clone(), e.id.clone()),
+        kirim::Event::Meta { payload, .. } => {
+            let first_id = payload.entry.iter().flat_map(|e| &e.changes).find_map(|c| {
+                c.value
+                    .messages
+                    .first()
+                    .map(|m| m.id.as_str())
+                    .or_else(|| c.value.statuses.first().map(|s| s.id.as_str()))
+            });
+            let id = delivery.event_id.as_deref().or(first_id).unwrap_or("-");
+            (or_dash(event.event_type()), id.to_owned())
+        }
+        other => (or_dash(other.event_type()), "-".to_owned()),
+    }
+}
+
+fn or_dash(text: &str) -> String {
+    if text.is_empty() {
+        "-".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// One Kapso event as `type id`.
+pub(crate) fn kapso_line(event: &kapso::Event) -> String {
+    format!(
+        "{} {}",
+        or_dash(&event.event_type),
+        event.id().unwrap_or("-")
+    )
+}
+
+fn timestamp() -> String {
+    chrono::DateTime::from_timestamp(now(), 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    // (event type, id) of each event, and the dedupe key, or why the delivery is refused.
+    let verdict = match state.platform {
+        Platform::Kirim => {
+            let mut verifier = kirim::Verifier::new(state.secrets.iter().map(String::as_str));
+            if let Some(secs) = state.tolerance {
+                verifier = verifier.tolerance(Duration::from_secs(secs));
+            }
+            verifier.verify(&headers, &body).and_then(|d| {
+                let event = kirim::parse(&d, &body)?;
+                Ok((vec![kirim_event(&d, &event)], d.event_id.clone()))
+            })
+        }
+        Platform::Kapso => kapso::Verifier::new(state.secrets.iter().map(String::as_str))
+            .verify(&headers, &body)
+            .and_then(|d| {
+                let events = kapso::parse(&d, &body)?;
+                let events = events
+                    .iter()
+                    .map(|e| (or_dash(&e.event_type), e.id().unwrap_or("-").to_owned()))
+                    .collect();
+                Ok((events, d.idempotency_key.clone()))
+            }),
+    };
+    let time = timestamp();
+    let platform = match state.platform {
+        Platform::Kirim => "kirim",
+        Platform::Kapso => "kapso",
+    };
+    match verdict {
+        Ok((events, key)) => {
+            let duplicate = key.is_some_and(|k| {
+                !state
+                    .seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(k)
+            });
+            let verdict = if duplicate {
+                "verified (duplicate)"
+            } else {
+                "verified"
+            };
+            let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            for (kind, id) in events {
+                if state.json {
+                    println!(
+                        "{}",
+                        json!({"time": time, "platform": platform, "event_type": kind, "id": id,
+                               "verified": true, "duplicate": duplicate, "body": body_json})
+                    );
+                } else {
+                    println!("{time} {platform} {kind} {id} {verdict}");
+                }
+            }
+            StatusCode::OK
+        }
+        Err(e) => {
+            if state.json {
+                println!(
+                    "{}",
+                    json!({"time": time, "platform": platform, "verified": false, "error": e.to_string()})
+                );
+            } else {
+                println!("{time} {platform} - - rejected: {e}");
+            }
+            if e.is_unauthorized() {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        }
+    }
+}
+
+pub(crate) async fn trigger(args: TriggerArgs, json: bool) -> Result<(), Failure> {
+    let secrets = args.secrets.resolve()?;
+    let url = reqwest::Url::parse(&args.to)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| Failure::Usage(format!("--to {:?} is not an http(s) URL", args.to)))?;
+    let unknown = |known: &[&str]| {
+        Failure::Usage(format!(
+            "no sample for {:?}; known event types: {}",
+            args.event_type,
+            known.join(", ")
+        ))
+    };
+    let (body, headers): (Vec<u8>, Vec<(String, String)>) = match args.platform {
+        Platform::Kirim => {
+            if args.batch.is_some() {
+                return Err(Failure::Usage("--batch applies to kapso only".into()));
+            }
+            let body =
+                samples::kirim(&args.event_type).ok_or_else(|| unknown(samples::KIRIM_EVENTS))?;
+            let body = body.to_string().into_bytes();
+            let mut headers: Vec<(String, String)> = kirim::sign_headers(&secrets, now(), &body)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            headers.push((
+                "X-Kirim-Delivery-Id".into(),
+                format!("wbd_TRIGGER{}", now()),
+            ));
+            headers.push(("X-Kirim-Attempt".into(), "1".into()));
+            (body, headers)
+        }
+        Platform::Kapso => {
+            let [secret] = secrets.as_slice() else {
+                return Err(Failure::Usage("kapso signs with exactly one secret".into()));
+            };
+            let body = match args.batch {
+                Some(size) => samples::kapso_batch(&args.event_type, usize::from(size)),
+                None => samples::kapso(&args.event_type),
+            }
+            .ok_or_else(|| unknown(samples::KAPSO_EVENTS))?;
+            let body = body.to_string().into_bytes();
+            let mut headers = vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("X-Webhook-Event".to_owned(), args.event_type.clone()),
+                ("X-Webhook-Payload-Version".to_owned(), "v2".to_owned()),
+                (
+                    "X-Idempotency-Key".to_owned(),
+                    format!("trigger-{}-{}", now(), std::process::id()),
+                ),
+            ];
+            if let Some(size) = args.batch {
+                headers.push(("X-Webhook-Batch".into(), "true".into()));
+                headers.push(("X-Batch-Size".into(), size.to_string()));
+            }
+            headers.push((kapso::SIGNATURE_HEADER.into(), kapso::sign(secret, &body)));
+            (body, headers)
+        }
+    };
+    let mut request = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| Failure::Failed(e.to_string()))?
+        .post(url.clone())
+        .body(body);
+    for (name, value) in &headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot reach {url}: {e}")))?;
+    let status = response.status();
+    let answer = response.text().await.unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            json!({"url": url.as_str(), "event_type": args.event_type, "status": status.as_u16(), "body": answer})
+        );
+    } else {
+        println!("POST {url} {} -> {status}", args.event_type);
+        if !answer.trim().is_empty() {
+            println!("{}", answer.trim_end());
+        }
+    }
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!("the receiver answered {status}")))
+    }
+}

@@ -1,0 +1,584 @@
+//! The built `chathooks` binary against its own `fake` and `listen` processes: management
+//! commands, output formats, exit codes (0 ok, 1 API/network/refused, 2 usage), secrets from the
+//! environment, and deliveries from the fake to `listen` and from `trigger` to `listen`.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use assert_cmd::Command as Cmd;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_chathooks");
+
+/// A background `chathooks` process, killed on drop, whose stdout lines arrive on a channel.
+struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+}
+
+impl Running {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// The next stdout line (a generous bound only keeps a broken build from hanging the run).
+    fn line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a line from the child process")
+    }
+
+    fn json_line(&self) -> Value {
+        serde_json::from_str(&self.line()).unwrap()
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(env: &[(&str, &str)]) -> Cmd {
+    let mut cmd = Cmd::new(BIN);
+    cmd.env_remove("KIRIM_API_KEY")
+        .env_remove("KAPSO_API_KEY")
+        .env_remove("KIRIM_BASE_URL")
+        .env_remove("KAPSO_BASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn stdout_json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn kirim_management_against_the_fake() {
+    let fake = Running::start(&["fake", "kirim", "--json"], &[]);
+    let info = fake.json_line();
+    let base = info["base_url"].as_str().unwrap().to_owned();
+    let key = info["api_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("kdv_test_"));
+    let env = [
+        ("KIRIM_API_KEY", key.as_str()),
+        ("KIRIM_BASE_URL", base.as_str()),
+    ];
+
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let url = format!("https://example.com/{i}");
+        let out = cli(&env)
+            .args([
+                "kirim",
+                "subscriptions",
+                "create",
+                "--url",
+                &url,
+                "--event",
+                "message.received",
+                "--description",
+                "d",
+                "--json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let created = stdout_json(&out);
+        assert!(created["initial_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_"));
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+
+    // Pages of one, streamed: one JSON line per subscription, in order.
+    let out = cli(&env)
+        .args(["kirim", "subscriptions", "list", "--limit", "1", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let listed: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(listed, ids);
+    // The table: a header and one row each.
+    let out = cli(&env)
+        .args(["kirim", "subscriptions", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let table = text(&out.stdout);
+    assert!(table.starts_with("ID "), "{table}");
+    assert_eq!(table.lines().count(), 4);
+    assert!(table.contains(&ids[2]) && table.contains("https://example.com/2"));
+
+    let out = cli(&env)
+        .args([
+            "kirim",
+            "subscriptions",
+            "update",
+            &ids[0],
+            "--status",
+            "paused",
+            "--clear-description",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let updated = stdout_json(&out);
+    assert_eq!(updated["status"], "paused");
+    assert_eq!(updated["description"], Value::Null);
+    assert_eq!(updated["url"], "https://example.com/0");
+
+    let out = cli(&env)
+        .args([
+            "kirim",
+            "subscriptions",
+            "rotate-secret",
+            &ids[0],
+            "--expires-in-hours",
+            "1",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(stdout_json(&out)["secret"]
+        .as_str()
+        .unwrap()
+        .starts_with("whsec_"));
+
+    cli(&env)
+        .args(["kirim", "subscriptions", "delete", &ids[1]])
+        .assert()
+        .success();
+    let out = cli(&env)
+        .args(["kirim", "subscriptions", "get", &ids[1]])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("404") && stderr.contains("resource_not_found") && stderr.contains("req_"),
+        "{stderr}"
+    );
+
+    // The key from a file; a wrong key is an API error; no key is a usage error.
+    let dir = std::env::temp_dir().join(format!("chathooks-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("kirim.key");
+    std::fs::write(&key_file, format!("{key}\n")).unwrap();
+    cli(&[("KIRIM_BASE_URL", base.as_str())])
+        .args(["kirim", "me", "--api-key-file", key_file.to_str().unwrap()])
+        .assert()
+        .success();
+    let out = cli(&[("KIRIM_API_KEY", "kdv_test_wrongwrongwrongwrongwron")])
+        .args(["kirim", "--base-url", &base, "me"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stderr).contains("401"));
+    cli(&[("KIRIM_BASE_URL", base.as_str())])
+        .args(["kirim", "me"])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args(["kirim", "subscriptions", "update", &ids[0]])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args([
+            "kirim",
+            "deliveries",
+            "bulk-replay",
+            "--subscription",
+            &ids[0],
+            "--created-after",
+            "yesterday",
+        ])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args(["kirim", "subscriptions", "list", "--limit", "101"])
+        .assert()
+        .code(2);
+    let out = cli(&env)
+        .args([
+            "kirim",
+            "deliveries",
+            "bulk-replay",
+            "--subscription",
+            &ids[0],
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(stdout_json(&out)["enqueued"], 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn kapso_management_against_the_fake() {
+    let fake = Running::start(&["fake", "kapso", "--json"], &[]);
+    let info = fake.json_line();
+    let base = info["base_url"].as_str().unwrap().to_owned();
+    let key = info["api_key"].as_str().unwrap().to_owned();
+    let config = info["config_id"].as_str().unwrap().to_owned();
+    let env = [
+        ("KAPSO_API_KEY", key.as_str()),
+        ("KAPSO_BASE_URL", base.as_str()),
+        ("HOOK_SECRET", "kapso-cli-secret"),
+        ("EMPTY_SECRET", ""),
+    ];
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "webhooks",
+            "create",
+            "--config",
+            &config,
+            "--url",
+            "https://example.com/k",
+            "--event",
+            "whatsapp.message.received",
+            "--secret-env",
+            "HOOK_SECRET",
+            "--header",
+            "X-Env: test",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let created = stdout_json(&out);
+    assert_eq!(created["secret_key"], "kapso-cli-secret");
+    assert_eq!(created["headers"]["X-Env"], "test");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let out = cli(&env)
+        .args(["kapso", "webhooks", "get", &id, "--config", &config])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let shown = text(&out.stdout);
+    assert!(shown.contains("https://example.com/k"));
+    assert!(
+        !shown.contains("kapso-cli-secret"),
+        "tables mask the secret: {shown}"
+    );
+
+    let out = cli(&env)
+        .args([
+            "kapso", "webhooks", "update", &id, "--config", &config, "--active", "false", "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(stdout_json(&out)["active"], false);
+    let out = cli(&env)
+        .args([
+            "kapso", "webhooks", "list", "--config", &config, "--active", "false", "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+
+    cli(&env)
+        .args(["kapso", "webhooks", "delete", &id, "--config", &config])
+        .assert()
+        .success();
+    let out = cli(&env)
+        .args(["kapso", "webhooks", "get", &id, "--config", &config])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stderr).contains("404"));
+    cli(&env)
+        .args(["kapso", "webhooks", "list", "--config", "config-unknown"])
+        .assert()
+        .code(1);
+    // Empty secrets and missing secrets are usage errors; nothing reaches the API.
+    cli(&env)
+        .args([
+            "kapso",
+            "webhooks",
+            "create",
+            "--config",
+            &config,
+            "--url",
+            "https://example.com/k",
+            "--event",
+            "whatsapp.message.received",
+            "--secret-env",
+            "EMPTY_SECRET",
+        ])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args([
+            "kapso",
+            "webhooks",
+            "create",
+            "--config",
+            &config,
+            "--url",
+            "https://example.com/k",
+            "--event",
+            "whatsapp.message.received",
+        ])
+        .assert()
+        .code(2);
+    // The fake validates like Kapso: 422, an API error.
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "webhooks",
+            "create",
+            "--config",
+            &config,
+            "--url",
+            "http://example.com/k",
+            "--event",
+            "whatsapp.message.received",
+            "--secret",
+            "s",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stderr).contains("422"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn trigger_to_listen_with_right_and_wrong_secrets() {
+    let env = [
+        ("LISTEN_SECRET", "whsec_listen_secret"),
+        ("WRONG", "whsec_wrong"),
+    ];
+    let listen = Running::start(
+        &[
+            "listen",
+            "kirim",
+            "--port",
+            "0",
+            "--secret-env",
+            "LISTEN_SECRET",
+        ],
+        &env,
+    );
+    let first = listen.line();
+    let url = first.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+
+    let out = cli(&env)
+        .args([
+            "trigger",
+            "kirim",
+            "conversation.assigned",
+            "--to",
+            &url,
+            "--secret-env",
+            "LISTEN_SECRET",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        text(&out.stdout).contains("200 OK"),
+        "{}",
+        text(&out.stdout)
+    );
+    let line = listen.line();
+    assert!(
+        line.contains("kirim conversation.assigned evt_") && line.ends_with("verified"),
+        "{line}"
+    );
+
+    let out = cli(&env)
+        .args([
+            "trigger",
+            "kirim",
+            "message.received",
+            "--to",
+            &url,
+            "--secret-env",
+            "WRONG",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stdout).contains("401"));
+    let line = listen.line();
+    assert!(
+        line.contains("rejected: the signature matches none"),
+        "{line}"
+    );
+    assert!(!line.contains("whsec_"));
+
+    cli(&env)
+        .args([
+            "trigger",
+            "kirim",
+            "no.such.event",
+            "--to",
+            &url,
+            "--secret",
+            "s",
+        ])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args(["listen", "kirim", "--secret", ""])
+        .assert()
+        .code(2);
+
+    // Kapso: a batch of three, one line per event.
+    let kapso = Running::start(
+        &["listen", "kapso", "--secret", "kapso-listen", "--json"],
+        &[],
+    );
+    let url = kapso.json_line()["listening"].as_str().unwrap().to_owned();
+    cli(&[])
+        .args([
+            "trigger",
+            "kapso",
+            "whatsapp.message.received",
+            "--to",
+            &url,
+            "--secret",
+            "kapso-listen",
+            "--batch",
+            "3",
+        ])
+        .assert()
+        .success();
+    for _ in 0..3 {
+        let event = kapso.json_line();
+        assert_eq!(event["verified"], true);
+        assert_eq!(event["event_type"], "whatsapp.message.received");
+        assert_eq!(event["body"]["batch"], true);
+    }
+}
+
+#[test]
+fn the_fake_delivers_to_listen() {
+    let secret_dir = std::env::temp_dir().join(format!("chathooks-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&secret_dir).unwrap();
+    let mut fake = Running::start(&["fake", "kirim", "--json"], &[]);
+    let info = fake.json_line();
+    let env = [
+        ("KIRIM_API_KEY", info["api_key"].as_str().unwrap()),
+        ("KIRIM_BASE_URL", info["base_url"].as_str().unwrap()),
+    ];
+    // Register a placeholder URL, learn the secret, then point the subscription at `listen`.
+    let out = cli(&env)
+        .args([
+            "kirim",
+            "subscriptions",
+            "create",
+            "--url",
+            "https://example.com/x",
+            "--event",
+            "contact.created",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let created = stdout_json(&out);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret_file = secret_dir.join("secret");
+    std::fs::write(&secret_file, created["initial_secret"].as_str().unwrap()).unwrap();
+    let listen = Running::start(
+        &[
+            "listen",
+            "kirim",
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let url = listen.line().split_whitespace().nth(2).unwrap().to_owned();
+    cli(&env)
+        .args(["kirim", "subscriptions", "update", &id, "--url", &url])
+        .assert()
+        .success();
+
+    fake.send("contact.created");
+    let record = fake.json_line();
+    assert_eq!(record["outcome"], "delivered");
+    assert_eq!(record["attempts"], serde_json::json!(["200"]));
+    let line = listen.line();
+    assert!(
+        line.contains("kirim contact.created evt_") && line.ends_with(" verified"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(secret_dir);
+}

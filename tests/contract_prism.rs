@@ -239,10 +239,10 @@ async fn every_kapso_operation_is_accepted_by_prism() {
                         .url("https://example.com/webhook")
                         .secret_key(chathooks::SecretString::from("contract-secret"))
                         .events(vec![WebhookEvent::MessageReceived])
-                        .buffer_enabled(Some(true))
-                        .buffer_window_seconds(Some(30u8.try_into().unwrap()))
-                        .max_buffer_size(Some(50u8.try_into().unwrap()))
-                        .inactivity_minutes(Some(720u16.try_into().unwrap())),
+                        .buffer_enabled(true)
+                        .buffer_window_seconds(30u8)
+                        .max_buffer_size(50u8)
+                        .inactivity_minutes(720u16),
                 )
             })
             .send()

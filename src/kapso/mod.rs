@@ -8,7 +8,12 @@
 //! is available with the `webhooks` feature alone.
 
 #[cfg(feature = "kapso")]
+mod error;
+#[cfg(feature = "kapso")]
 pub mod legacy;
+
+#[cfg(feature = "kapso")]
+pub use error::{ErrorBody, ErrorStatus};
 
 use crate::open_enum::open_enum;
 

@@ -71,6 +71,30 @@ pub const PLATFORMS: &[Platform] = &[
             ("KapsoError", "crate::kapso::ErrorBody", &[]),
         ],
     },
+    Platform {
+        name: "kapso_platform",
+        feature: "kapso",
+        replacements: &[
+            ("SecretValue", "crate::secret::SecretString", &[]),
+            ("RequiredSecretValue", "crate::secret::SecretString", &[]),
+            (
+                "WebhookEvent",
+                "crate::kapso::WebhookEvent",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            (
+                "WebhookKind",
+                "crate::kapso::platform::WebhookKind",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            (
+                "DeliveryStatus",
+                "crate::kapso::platform::DeliveryStatus",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            ("ErrorResponse", "crate::kapso::ErrorBody", &[]),
+        ],
+    },
 ];
 
 /// Why a spec could not be turned into code. Always names the spec file.

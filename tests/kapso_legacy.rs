@@ -390,6 +390,56 @@ async fn update_sends_only_set_fields_and_parses_the_seed_response() {
     assert_eq!(serde_json::to_value(&webhook).unwrap(), seed["data"]);
 }
 
+/// The seed page's request body, verbatim: it is a valid update body and goes out unchanged,
+/// empty `headers` map included.
+#[tokio::test]
+async fn the_seed_request_body_goes_out_verbatim() {
+    const SEED_REQUEST: &str = r#"{
+"whatsapp_webhook": {
+"url": "<string>",
+"secret_key": "<string>",
+"events": [
+"<string>"
+],
+"active": true,
+"headers": {},
+"buffer_enabled": true,
+"buffer_window_seconds": 30,
+"max_buffer_size": 50,
+"buffer_events": [
+"<string>"
+],
+"inactivity_minutes": 720
+}
+}"#;
+    let (server, client) = setup().await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{BASE}/9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(SEED_RESPONSE),
+        )
+        .mount(&server)
+        .await;
+    let body: types::UpdateWhatsappWebhookRequest = serde_json::from_str(SEED_REQUEST).unwrap();
+    let response = client
+        .update_whatsapp_webhook()
+        .whatsapp_config_id(CONFIG)
+        .id("9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "PATCH");
+    assert_eq!(
+        json_body(&request),
+        serde_json::from_str::<Value>(SEED_REQUEST).unwrap()
+    );
+}
+
 #[tokio::test]
 async fn delete_whatsapp_webhook_answers_204() {
     let (server, client) = setup().await;

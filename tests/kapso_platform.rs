@@ -566,6 +566,32 @@ async fn update_request_examples_go_out_verbatim_on_both_update_calls() {
     }
 }
 
+/// Empty lists and maps a caller sets are sent, not dropped: they clear the setting.
+#[tokio::test]
+async fn update_sends_empty_lists_and_maps() {
+    let (server, client) = setup().await;
+    answer(&server, "PATCH", NUMBER_HOOK, 200, UPDATE_200).await;
+    client
+        .update_whatsapp_phone_number_webhook()
+        .phone_number_id(PHONE)
+        .webhook_id(WEBHOOK)
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                types::WebhookChanges::builder()
+                    .buffer_events(Vec::new())
+                    .headers(serde_json::Map::new())
+                    .secret_key(Some(chathooks::SecretString::from("rotated-secret"))),
+            )
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_body(&only_request(&server).await),
+        json!({"whatsapp_webhook": {"buffer_events": [], "headers": {}, "secret_key": "rotated-secret"}})
+    );
+}
+
 #[tokio::test]
 async fn delete_phone_number_webhook_answers_204() {
     let (server, client) = setup().await;

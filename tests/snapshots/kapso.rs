@@ -158,19 +158,17 @@ constraints (`x-kapso-*` records them).
         pub active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_enabled: ::std::option::Option<bool>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub buffer_events: ::std::option::Option<
+            ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub headers: ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
@@ -1122,7 +1120,7 @@ constraints (`x-kapso-*` records them).
                 ::std::string::String,
             >,
             buffer_events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
@@ -1130,13 +1128,15 @@ constraints (`x-kapso-*` records them).
                 ::std::string::String,
             >,
             events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::std::string::String,
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -1202,7 +1202,9 @@ constraints (`x-kapso-*` records them).
             }
             pub fn buffer_events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_events = value
@@ -1228,7 +1230,9 @@ constraints (`x-kapso-*` records them).
             }
             pub fn events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.events = value
@@ -1241,9 +1245,11 @@ constraints (`x-kapso-*` records them).
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,

@@ -85,8 +85,10 @@ Buffering is not supported for `meta` webhooks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_enabled: ::std::option::Option<bool>,
         ///Events to buffer (not supported for 'meta' webhooks)
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub buffer_events: ::std::option::Option<
+            ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        >,
         ///Seconds to wait (1-60, default 5). The range is in SPEC's description only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
@@ -94,11 +96,13 @@ Buffering is not supported for `meta` webhooks.
 (the default). For 'meta' webhooks anything you send here is normalized to an empty list, since
 Meta decides what it sends
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
         ///Custom request headers
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub headers: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Minutes before inactivity event (1-1440, default 60, per the event docs P-MSGEV; SPEC states no range).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
@@ -133,19 +137,23 @@ project webhooks get an auto-generated secret).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_enabled: ::std::option::Option<bool>,
         ///Events to buffer (not supported for 'meta' webhooks)
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub buffer_events: ::std::option::Option<
+            ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        >,
         ///Seconds to wait (1-60, default 5). The range is in SPEC's description only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
         /**Event subscriptions (project events for project-scoped webhooks, message/conversation events for
 number-scoped webhooks)
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
         ///Custom request headers
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub headers: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Minutes before inactivity event (1-1440, default 60, per the event docs P-MSGEV; SPEC states no range).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
@@ -268,17 +276,21 @@ optional and a field left unset is not sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_enabled: ::std::option::Option<bool>,
         ///Events to buffer (not supported for 'meta' webhooks)
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub buffer_events: ::std::option::Option<
+            ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        >,
         ///Seconds to wait (1-60, default 5). The range is in SPEC's description only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
         ///Event subscriptions (e.g., whatsapp.message.received) - required for 'kapso' webhooks, empty for 'meta'
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
         ///Custom request headers
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub headers: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Minutes before inactivity event (1-1440 per the event docs P-MSGEV; SPEC states no range).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
@@ -481,7 +493,7 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             buffer_events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
@@ -489,11 +501,13 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             inactivity_minutes: ::std::result::Result<
@@ -565,7 +579,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn buffer_events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_events = value
@@ -591,7 +607,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.events = value
@@ -604,7 +622,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -748,7 +768,7 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             buffer_events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
@@ -756,11 +776,13 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             inactivity_minutes: ::std::result::Result<
@@ -837,7 +859,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn buffer_events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_events = value
@@ -863,7 +887,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.events = value
@@ -876,7 +902,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1407,7 +1435,7 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             buffer_events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
@@ -1415,11 +1443,13 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
                 ::std::string::String,
             >,
             events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             inactivity_minutes: ::std::result::Result<
@@ -1494,7 +1524,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn buffer_events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_events = value
@@ -1520,7 +1552,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             }
             pub fn events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.events = value
@@ -1533,7 +1567,9 @@ and `uri` formats are recorded in `x-kapso-format`, not enforced (the list page'
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -24,6 +24,13 @@ use crate::error::ErrorFields;
 /// assert_eq!(body.error(), Some("Resource not found"));
 /// assert_eq!(body.status(), Some(ErrorStatus::Code(404)));
 /// assert_eq!(body.message(), Some("…"));
+///
+/// // An echoed secret stays out of `Debug` output.
+/// let body: ErrorBody = serde_json::from_str(
+///     r#"{"error": "Validation failed", "webhook": {"secret_key": "wh_sec_1"}}"#,
+/// )?;
+/// assert!(!format!("{body:?}").contains("wh_sec_1"));
+/// assert_eq!(body.raw()["webhook"]["secret_key"], "wh_sec_1");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, PartialEq)]
@@ -71,9 +78,35 @@ impl ErrorBody {
     }
 }
 
+/// Keys whose values `Debug` never shows, should an error body echo a submitted webhook.
+const SECRET_KEYS: &[&str] = &["secret_key", "secret", "api_key"];
+
+/// A copy of `value` with the values of [`SECRET_KEYS`] replaced by `"***"`.
+fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let value = if SECRET_KEYS.contains(&key.as_str()) {
+                        Value::String("***".into())
+                    } else {
+                        redacted(value)
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Shows the body with the values of `secret_key`, `secret` and `api_key` replaced by `***`.
 impl fmt::Debug for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ErrorBody").field(&self.raw).finish()
+        f.debug_tuple("ErrorBody")
+            .field(&redacted(&self.raw))
+            .finish()
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! - [`kirim`]: Kirim.chat webhook subscriptions, secret rotation and delivery replay
 //!   (feature `kirim`);
-//! - [`kapso`]: Kapso WhatsApp webhooks, through the legacy API ([`kapso::legacy`]) (feature `kapso`);
+//! - [`kapso`]: Kapso WhatsApp webhooks, through the Platform API ([`kapso::platform`], for new
+//!   integrations) or the legacy API ([`kapso::legacy`]) (feature `kapso`);
 //! - [`webhooks`]: receiving: verify deliveries' signatures and parse them into typed events
 //!   (feature `webhooks`, which needs no HTTP client, runtime or code generator);
 //! - [`testing`]: stateful fakes of both APIs on 127.0.0.1 that also deliver signed events

@@ -41,8 +41,6 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-use crate::error::{ErrorBody, ErrorFields};
-
 #[allow(
     missing_docs,
     unused_imports,
@@ -66,22 +64,4 @@ crate::transport::platform_client! {
         reqwest::header::HeaderName::from_static("x-api-key"),
         api_key.to_owned(),
     ),
-}
-
-impl ErrorBody for types::KapsoError {
-    fn fields(self) -> ErrorFields {
-        let message = match (self.error, self.message, self.errors.is_empty()) {
-            (Some(error), _, _) => Some(error),
-            (None, Some(message), _) => Some(message),
-            (None, None, false) => Some(self.errors.join("; ")),
-            (None, None, true) => None,
-        };
-        ErrorFields {
-            kind: self.status,
-            code: None,
-            message,
-            param: None,
-            request_id: None,
-        }
-    }
 }

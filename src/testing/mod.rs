@@ -49,8 +49,8 @@
 //! - The response of Kirim's secret rotation is undocumented (the spec keeps `data` as free-form
 //!   JSON): the fake answers the new secret's metadata as in `secrets[]` plus `secret`, its value.
 //! - Kapso documents no request id, idempotency or error codes: the fake sends an `X-Request-Id`
-//!   header anyway, ignores `Idempotency-Key`, and answers `{"error": "…"}` (401, 404) or
-//!   `{"errors": ["…"]}` (422), two of the shapes Kapso's file shows. Only the configs the fake
+//!   header anyway, ignores `Idempotency-Key`, and answers errors as `{"error": "…", "status": …}`
+//!   (the shape of Kapso's files; a 422 lists every problem in `error`, separated by `; `). Only the configs the fake
 //!   knows exist ([`FakeKapso::config_id`], [`FakeKapso::add_config`]); others answer 404.
 //! - Secrets and keys are random per fake but not cryptographically strong: test use only.
 

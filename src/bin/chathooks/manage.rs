@@ -645,24 +645,33 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
         } => {
             let [secret] = <[String; 1]>::try_from(secret.resolve()?)
                 .map_err(|_| Failure::Usage("give exactly one secret".into()))?;
-            let body = kapso_types::NewWhatsappWebhook {
-                url,
-                secret_key: SecretString::from(secret),
-                events: events.into_iter().map(WebhookEvent::from).collect(),
-                active: inactive.then_some(false),
-                headers: custom_headers(settings.headers),
-                buffer_enabled: settings.buffer,
-                buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
-                max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
-                buffer_events: Vec::new(),
-                inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
-            };
+            let mut body = kapso_types::NewWhatsappWebhook::builder()
+                .url(url)
+                .secret_key(SecretString::from(secret))
+                .events(
+                    events
+                        .into_iter()
+                        .map(WebhookEvent::from)
+                        .collect::<Vec<_>>(),
+                )
+                .active(!inactive)
+                .headers(custom_headers(settings.headers));
+            if let Some(buffer) = settings.buffer {
+                body = body.buffer_enabled(buffer);
+            }
+            if let Some(seconds) = settings.buffer_window_seconds.and_then(NonZeroU8::new) {
+                body = body.buffer_window_seconds(seconds);
+            }
+            if let Some(size) = settings.max_buffer_size.and_then(NonZeroU8::new) {
+                body = body.max_buffer_size(size);
+            }
+            if let Some(minutes) = settings.inactivity_minutes.and_then(NonZeroU16::new) {
+                body = body.inactivity_minutes(minutes);
+            }
             let created = client
                 .create_whatsapp_webhook()
                 .whatsapp_config_id(config)
-                .body(kapso_types::CreateWhatsappWebhookRequest {
-                    whatsapp_webhook: body,
-                })
+                .body_map(|b| b.whatsapp_webhook(body))
                 .send()
                 .await
                 .map_err(api)?;
@@ -690,13 +699,14 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             let changes = kapso_types::WhatsappWebhookChanges {
                 url,
                 secret_key,
-                events: events.into_iter().map(WebhookEvent::from).collect(),
+                events: (!events.is_empty())
+                    .then(|| events.into_iter().map(WebhookEvent::from).collect()),
                 active,
-                headers: custom_headers(settings.headers),
+                headers: (!settings.headers.is_empty()).then(|| custom_headers(settings.headers)),
                 buffer_enabled: settings.buffer,
                 buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
                 max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
-                buffer_events: Vec::new(),
+                buffer_events: None,
                 inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
             };
             if serde_json::to_value(&changes).ok() == Some(serde_json::json!({})) {

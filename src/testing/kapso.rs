@@ -33,8 +33,10 @@ const BUFFERABLE: &str = "whatsapp.message.received";
 
 const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
-/// A fake of Kapso's legacy API (`/api/v1/whatsapp_configs/{id}/whatsapp_webhooks`) on
-/// 127.0.0.1. It knows one WhatsApp config ([`Self::config_id`]) until you add more. Dropping it
+/// A fake of both Kapso APIs on 127.0.0.1: the legacy API (`/api/v1/whatsapp_configs/{id}/whatsapp_webhooks`)
+/// and the Platform API (`/platform/v1/…`), over one store. It knows one WhatsApp number
+/// ([`Self::config_id`] for the legacy API, [`Self::phone_number_id`] for the Platform API) until
+/// you add more. Dropping it
 /// stops the server.
 ///
 /// See the [module documentation](super) for where it differs from the real API.
@@ -48,35 +50,67 @@ pub struct FakeKapso {
 struct Shared {
     api_key: String,
     config_id: String,
+    phone_number_id: String,
+    project_id: String,
     faults: Faults,
     settings: Mutex<DeliverySettings>,
     data: Mutex<Data>,
     http: reqwest::Client,
 }
 
+/// A WhatsApp number: its legacy config id and its Meta phone number id (Platform API).
+#[derive(Debug, Clone)]
+struct Number {
+    config_id: String,
+    phone_number_id: String,
+}
+
 #[derive(Debug, Default)]
 struct Data {
-    configs: Vec<String>,
+    seq: u64,
+    numbers: Vec<Number>,
     webhooks: Vec<Webhook>,
-    deliveries: Vec<DeliveryRecord>,
+    deliveries: Vec<Delivery>,
+}
+
+impl Data {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Webhook {
     id: String,
-    config_id: String,
+    /// The number it belongs to (index into `numbers`); `None` for a project-scoped webhook.
+    number: Option<usize>,
+    kind: String,
     url: String,
     secret_key: String,
     events: Vec<String>,
     active: bool,
     headers: Map<String, Value>,
     buffer_enabled: bool,
-    buffer_window_seconds: i64,
-    max_buffer_size: i64,
+    buffer_window_seconds: Option<i64>,
+    max_buffer_size: Option<i64>,
     buffer_events: Vec<String>,
-    inactivity_minutes: i64,
+    inactivity_minutes: Option<i64>,
+    payload_version: Option<String>,
     created_at: i64,
     updated_at: i64,
+}
+
+/// A delivery and what the Platform API's delivery log shows of it.
+#[derive(Debug, Clone)]
+struct Delivery {
+    seq: u64,
+    record: DeliveryRecord,
+    number: Option<usize>,
+    created_at: i64,
+    last_attempt_at: Option<i64>,
+    delivered_at: Option<i64>,
+    failed_at: Option<i64>,
 }
 
 impl FakeKapso {
@@ -87,14 +121,19 @@ impl FakeKapso {
 
     /// Starts a fake on `127.0.0.1:port` (0: a free port).
     pub async fn start_on(port: u16) -> io::Result<Self> {
-        let config_id = uuid();
+        let number = Number {
+            config_id: uuid(),
+            phone_number_id: format!("1{}", random_chars(b"0123456789", 14)),
+        };
         let state = Arc::new(Shared {
             api_key: random_chars(ALNUM, 40),
-            config_id: config_id.clone(),
+            config_id: number.config_id.clone(),
+            phone_number_id: number.phone_number_id.clone(),
+            project_id: uuid(),
             faults: Faults::default(),
             settings: Mutex::new(DeliverySettings::default()),
             data: Mutex::new(Data {
-                configs: vec![config_id],
+                numbers: vec![number],
                 ..Data::default()
             }),
             http: delivery::http_client(),
@@ -106,35 +145,66 @@ impl FakeKapso {
         Ok(Self { state, server })
     }
 
-    /// The base URL to give a client: `http://127.0.0.1:<port>/api/v1`.
+    /// The legacy API's base URL: `http://127.0.0.1:<port>/api/v1`.
     pub fn base_url(&self) -> String {
         format!("http://{}/api/v1", self.server.addr())
     }
 
-    /// The one API key the fake accepts (Kapso documents no key format).
+    /// The Platform API's base URL: `http://127.0.0.1:<port>/platform/v1`.
+    pub fn platform_base_url(&self) -> String {
+        format!("http://{}/platform/v1", self.server.addr())
+    }
+
+    /// The one API key the fake accepts, for both APIs (Kapso documents no key format).
     pub fn api_key(&self) -> &str {
         &self.state.api_key
     }
 
-    /// The WhatsApp config the fake starts with (a UUID).
+    /// The legacy API's id of the WhatsApp number the fake starts with (a UUID).
     pub fn config_id(&self) -> &str {
         &self.state.config_id
     }
 
-    /// Makes another WhatsApp config id known (requests naming an unknown one answer 404).
-    pub fn add_config(&self, config_id: impl Into<String>) {
-        let config_id = config_id.into();
+    /// The Platform API's id of the same number (Meta's phone number id, 15 digits).
+    pub fn phone_number_id(&self) -> &str {
+        &self.state.phone_number_id
+    }
+
+    /// The project every webhook belongs to (a UUID, `project_id` in Platform responses).
+    pub fn project_id(&self) -> &str {
+        &self.state.project_id
+    }
+
+    /// Makes another WhatsApp number known, by its legacy config id and its phone number id
+    /// (requests naming an unknown one answer 404).
+    pub fn add_number(&self, config_id: impl Into<String>, phone_number_id: impl Into<String>) {
+        let number = Number {
+            config_id: config_id.into(),
+            phone_number_id: phone_number_id.into(),
+        };
         let mut data = lock(&self.state.data);
-        if !data.configs.contains(&config_id) {
-            data.configs.push(config_id);
+        if !data
+            .numbers
+            .iter()
+            .any(|n| n.config_id == number.config_id || n.phone_number_id == number.phone_number_id)
+        {
+            data.numbers.push(number);
         }
     }
 
-    /// A [`crate::kapso::legacy::Client`] pointed at the fake, with its key.
+    /// A legacy [`crate::kapso::legacy::Client`] pointed at the fake, with its key.
     pub fn client(&self) -> crate::Result<crate::kapso::legacy::Client> {
         crate::kapso::legacy::Client::builder()
             .api_key(self.api_key())
             .base_url(self.base_url())
+            .build()
+    }
+
+    /// A [`crate::kapso::platform::Client`] pointed at the fake, with its key.
+    pub fn platform_client(&self) -> crate::Result<crate::kapso::platform::Client> {
+        crate::kapso::platform::Client::builder()
+            .api_key(self.api_key())
+            .base_url(self.platform_base_url())
             .build()
     }
 
@@ -153,19 +223,26 @@ impl FakeKapso {
         lock(&self.state.settings).allow_remote = allow;
     }
 
-    /// Every delivery so far.
+    /// Every delivery so far, oldest first.
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
-        lock(&self.state.data).deliveries.clone()
+        lock(&self.state.data)
+            .deliveries
+            .iter()
+            .map(|d| d.record.clone())
+            .collect()
     }
 
     /// Delivers one event (a payload v2 body such as [`super::samples::kapso`] returns) to every
-    /// active webhook subscribed to `event_type`, and waits until each delivery has succeeded or
-    /// run out of attempts. A webhook that buffers this event type receives it as a batch of one.
+    /// active `kapso`-kind webhook subscribed to `event_type`, made through either API, and waits
+    /// until each delivery has succeeded or run out of attempts. Project-scoped webhooks get no
+    /// message or conversation events, as documented; `meta`-kind webhooks (raw Meta forwarding)
+    /// get nothing from this call. A webhook that buffers this event type receives it as a batch
+    /// of one.
     ///
     /// Each attempt carries Kapso's headers: `X-Webhook-Event`, `X-Webhook-Signature` (hex
     /// HMAC-SHA256 of the body with the webhook's `secret_key`), `X-Idempotency-Key` (the same on
-    /// every attempt), `X-Webhook-Payload-Version: v2`, the webhook's custom headers, and on
-    /// batches `X-Webhook-Batch: true` and `X-Batch-Size`. Any answer but 2xx is retried.
+    /// every attempt), `X-Webhook-Payload-Version`, the webhook's custom headers, and on batches
+    /// `X-Webhook-Batch: true` and `X-Batch-Size`. Any answer but 2xx is retried.
     pub async fn deliver(&self, event_type: &str, payload: &Value) -> Vec<DeliveryRecord> {
         self.deliver_batch(event_type, std::slice::from_ref(payload))
             .await
@@ -175,10 +252,13 @@ impl FakeKapso {
     /// batches (`{"type", "batch": true, "data": [...]}`, at most `max_buffer_size` each), the
     /// others one delivery per event.
     pub async fn deliver_batch(&self, event_type: &str, payloads: &[Value]) -> Vec<DeliveryRecord> {
+        let conversation_event = event_type.starts_with("whatsapp.message.")
+            || event_type.starts_with("whatsapp.conversation.");
         let targets: Vec<Webhook> = lock(&self.state.data)
             .webhooks
             .iter()
-            .filter(|w| w.active && w.events.iter().any(|e| e == event_type))
+            .filter(|w| w.kind == "kapso" && w.active && w.events.iter().any(|e| e == event_type))
+            .filter(|w| w.number.is_some() || !conversation_event)
             .cloned()
             .collect();
         let mut bodies: Vec<(String, Vec<u8>, Option<usize>)> = Vec::new();
@@ -186,7 +266,11 @@ impl FakeKapso {
             let buffered =
                 webhook.buffer_enabled && webhook.buffer_events.iter().any(|e| e == event_type);
             if buffered {
-                let size = usize::try_from(webhook.max_buffer_size.max(1)).unwrap_or(1);
+                let size = webhook
+                    .max_buffer_size
+                    .unwrap_or(DEFAULT_BUFFER_SIZE)
+                    .max(1);
+                let size = usize::try_from(size).unwrap_or(1);
                 for chunk in payloads.chunks(size) {
                     let body = json!({"type": event_type, "batch": true, "data": chunk});
                     bodies.push((
@@ -219,6 +303,7 @@ impl FakeKapso {
     }
 }
 
+/// Runs one delivery through Kapso's schedule, recording it (and its timestamps) as it goes.
 async fn run_delivery(
     state: &Shared,
     webhook_id: &str,
@@ -227,15 +312,40 @@ async fn run_delivery(
     batch: Option<usize>,
 ) -> DeliveryRecord {
     let idempotency_key = uuid();
-    let mut record = DeliveryRecord {
-        id: uuid(),
-        webhook_id: webhook_id.to_owned(),
-        url: String::new(),
-        event_type: event_type.to_owned(),
-        event_id: idempotency_key.clone(),
-        outcome: DeliveryOutcome::Pending,
-        replayed_from: None,
-        attempts: Vec::new(),
+    let id = uuid();
+    {
+        let mut data = lock(&state.data);
+        let seq = data.next_seq();
+        let (url, number) = data
+            .webhooks
+            .iter()
+            .find(|w| w.id == webhook_id)
+            .map(|w| (w.url.clone(), w.number))
+            .unwrap_or_default();
+        data.deliveries.push(Delivery {
+            seq,
+            record: DeliveryRecord {
+                id: id.clone(),
+                webhook_id: webhook_id.to_owned(),
+                url,
+                event_type: event_type.to_owned(),
+                event_id: idempotency_key.clone(),
+                outcome: DeliveryOutcome::Pending,
+                replayed_from: None,
+                attempts: Vec::new(),
+            },
+            number,
+            created_at: now_unix(),
+            last_attempt_at: None,
+            delivered_at: None,
+            failed_at: None,
+        });
+    }
+    let update = |f: &mut dyn FnMut(&mut Delivery)| {
+        let mut data = lock(&state.data);
+        if let Some(d) = data.deliveries.iter_mut().find(|d| d.record.id == id) {
+            f(d);
+        }
     };
     for (index, scheduled) in SCHEDULE.iter().enumerate() {
         let settings = *lock(&state.settings);
@@ -251,17 +361,25 @@ async fn run_delivery(
             .find(|w| w.id == webhook_id)
             .cloned();
         let Some(webhook) = webhook else {
-            record.outcome = DeliveryOutcome::Failed;
+            update(&mut |d| {
+                d.record.outcome = DeliveryOutcome::Failed;
+                d.failed_at = Some(now_unix());
+            });
             break;
         };
         if !webhook.active {
             break; // held: stays pending
         }
-        record.url = webhook.url.clone();
         let mut headers: Vec<(String, String)> = vec![
             ("Content-Type".into(), "application/json".into()),
             ("X-Webhook-Event".into(), event_type.to_owned()),
-            ("X-Webhook-Payload-Version".into(), "v2".into()),
+            (
+                "X-Webhook-Payload-Version".into(),
+                webhook
+                    .payload_version
+                    .clone()
+                    .unwrap_or_else(|| "v2".into()),
+            ),
             ("X-Idempotency-Key".into(), idempotency_key.clone()),
         ];
         if let Some(size) = batch {
@@ -292,18 +410,44 @@ async fn run_delivery(
             error: result.error,
         };
         let succeeded = attempt.succeeded();
-        record.attempts.push(attempt);
-        if succeeded {
-            record.outcome = DeliveryOutcome::Delivered;
-            break;
-        }
-        if result.refused || index + 1 == SCHEDULE.len() {
-            record.outcome = DeliveryOutcome::Failed;
+        let last = result.refused || index + 1 == SCHEDULE.len();
+        let now = now_unix();
+        update(&mut |d| {
+            d.record.url = webhook.url.clone();
+            d.record.attempts.push(attempt.clone());
+            d.last_attempt_at = Some(now);
+            if succeeded {
+                d.record.outcome = DeliveryOutcome::Delivered;
+                d.delivered_at = Some(now);
+            } else if last {
+                d.record.outcome = DeliveryOutcome::Failed;
+                d.failed_at = Some(now);
+            }
+        });
+        if succeeded || last {
             break;
         }
     }
-    lock(&state.data).deliveries.push(record.clone());
-    record
+    lock(&state.data)
+        .deliveries
+        .iter()
+        .find(|d| d.record.id == id)
+        .map(|d| d.record.clone())
+        .unwrap_or_else(|| unreachable_record(&id))
+}
+
+/// A record that vanished cannot happen (rows are never removed); an empty one keeps this total.
+fn unreachable_record(id: &str) -> DeliveryRecord {
+    DeliveryRecord {
+        id: id.to_owned(),
+        webhook_id: String::new(),
+        url: String::new(),
+        event_type: String::new(),
+        event_id: String::new(),
+        outcome: DeliveryOutcome::Failed,
+        replayed_from: None,
+        attempts: Vec::new(),
+    }
 }
 
 async fn handle(
@@ -317,11 +461,19 @@ async fn handle(
     respond(&state, &request).await.into_http()
 }
 
-async fn respond(state: &Shared, req: &ApiRequest) -> ApiResponse {
+/// A test delivery the Platform API's test endpoint queued.
+struct Queued {
+    webhook_id: String,
+    event_type: String,
+    body: Vec<u8>,
+}
+
+async fn respond(state: &Arc<Shared>, req: &ApiRequest) -> ApiResponse {
     let delay = state.faults.current_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    let mut queued = None;
     let response = match state.faults.take() {
         Some(Fault::RateLimited(secs)) => error(429, "Rate limit exceeded (injected by the fake)")
             .header("retry-after", secs.to_string()),
@@ -329,67 +481,95 @@ async fn respond(state: &Shared, req: &ApiRequest) -> ApiResponse {
         None if req.header("x-api-key").map(str::trim) != Some(state.api_key.as_str()) => {
             error(401, "Invalid or missing API key")
         }
-        None => route(state, req),
+        None => {
+            let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+            match segments.as_slice() {
+                ["api", "v1", rest @ ..] => legacy_route(state, req, rest),
+                ["platform", "v1", rest @ ..] => platform_route(state, req, rest, &mut queued),
+                _ => error(404, "Not found"),
+            }
+        }
     };
-    response.header("x-request-id", super::uuid())
+    if let Some(q) = queued {
+        let state = state.clone();
+        tokio::spawn(async move {
+            run_delivery(&state, &q.webhook_id, &q.event_type, q.body, None).await;
+        });
+    }
+    response.header("x-request-id", uuid())
 }
 
-/// `{"error": "…"}`, the most common of Kapso's error shapes.
+/// `{"error": "…", "status": <code>}`: the `Error` schema of Kapso's sibling files for this host
+/// (`{"error", "status", "message"}`), of which Kapso's own files show `error`.
 fn error(status: u16, message: &str) -> ApiResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     ApiResponse::json(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        json!({ "error": message }),
+        status,
+        json!({ "error": message, "status": status.as_u16() }),
     )
 }
 
-/// `{"errors": ["…"]}`, Kapso's validation shape.
+/// 422 with every validation problem, separated by `; `.
 fn unprocessable(errors: Vec<String>) -> ApiResponse {
-    ApiResponse::json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        json!({ "errors": errors }),
-    )
+    error(422, &errors.join("; "))
 }
 
-fn route(state: &Shared, req: &ApiRequest) -> ApiResponse {
-    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
-    let (config, id) = match segments.as_slice() {
-        ["api", "v1", "whatsapp_configs", config, "whatsapp_webhooks"] => (*config, None),
-        ["api", "v1", "whatsapp_configs", config, "whatsapp_webhooks", id] => (*config, Some(*id)),
+fn not_found_webhook() -> ApiResponse {
+    error(404, "WhatsApp webhook not found")
+}
+
+/// The legacy API: `/whatsapp_configs/{config}/whatsapp_webhooks[/{id}]`.
+fn legacy_route(state: &Shared, req: &ApiRequest, segments: &[&str]) -> ApiResponse {
+    let (config, id) = match segments {
+        ["whatsapp_configs", config, "whatsapp_webhooks"] => (*config, None),
+        ["whatsapp_configs", config, "whatsapp_webhooks", id] => (*config, Some(*id)),
         _ => return error(404, "Not found"),
     };
     let mut data = lock(&state.data);
-    if !data.configs.iter().any(|c| c == config) {
+    let Some(number) = data.numbers.iter().position(|n| n.config_id == config) else {
         return error(404, "WhatsApp config not found");
-    }
-    match (req.method.as_str(), id) {
-        ("GET", None) => list(&data, config, req),
-        ("POST", None) => create(&mut data, config, req),
-        ("GET", Some(id)) => match find(&mut data, config, id) {
-            Some(w) => ApiResponse::json(StatusCode::OK, json!({"data": webhook_json(w)})),
-            None => error(404, "WhatsApp webhook not found"),
-        },
-        ("PATCH", Some(id)) => update(&mut data, config, id, req),
-        ("DELETE", Some(id)) => {
-            let before = data.webhooks.len();
-            data.webhooks
-                .retain(|w| !(w.id == id && w.config_id == config));
-            if data.webhooks.len() == before {
-                error(404, "WhatsApp webhook not found")
-            } else {
-                ApiResponse::empty(StatusCode::NO_CONTENT)
+    };
+    let found = id.and_then(|id| {
+        data.webhooks
+            .iter()
+            .position(|w| w.id == id && w.number == Some(number))
+    });
+    match (req.method.as_str(), id, found) {
+        ("GET", None, _) => legacy_list(&data, number, req),
+        ("POST", None, _) => match fields(req, Mode::LegacyCreate) {
+            Ok(f) => {
+                let webhook = new_webhook(f, Some(number), Mode::LegacyCreate);
+                let body = json!({"data": legacy_json(&data, &webhook)});
+                data.webhooks.push(webhook);
+                ApiResponse::json(StatusCode::CREATED, body)
             }
+            Err(e) => e,
+        },
+        (_, Some(_), None) => not_found_webhook(),
+        ("GET", Some(_), Some(i)) => ApiResponse::json(
+            StatusCode::OK,
+            json!({"data": legacy_json(&data, &data.webhooks[i])}),
+        ),
+        ("PATCH", Some(_), Some(i)) => match fields(req, Mode::LegacyUpdate) {
+            Ok(f) => {
+                apply(&mut data.webhooks[i], f, Mode::LegacyUpdate);
+                ApiResponse::json(
+                    StatusCode::OK,
+                    json!({"data": legacy_json(&data, &data.webhooks[i])}),
+                )
+            }
+            Err(e) => e,
+        },
+        ("DELETE", Some(_), Some(i)) => {
+            data.webhooks.remove(i);
+            ApiResponse::empty(StatusCode::NO_CONTENT)
         }
         _ => error(404, "Not found"),
     }
 }
 
-fn find<'a>(data: &'a mut Data, config: &str, id: &str) -> Option<&'a mut Webhook> {
-    data.webhooks
-        .iter_mut()
-        .find(|w| w.id == id && w.config_id == config)
-}
-
-fn webhook_json(w: &Webhook) -> Value {
+/// A webhook as the legacy API shows it.
+fn legacy_json(data: &Data, w: &Webhook) -> Value {
     json!({
         "id": w.id,
         "url": w.url,
@@ -402,58 +582,471 @@ fn webhook_json(w: &Webhook) -> Value {
         "max_buffer_size": w.max_buffer_size,
         "buffer_events": w.buffer_events,
         "inactivity_minutes": w.inactivity_minutes,
-        "whatsapp_config_id": w.config_id,
-        "payload_version": "v2",
+        "whatsapp_config_id": w.number.and_then(|n| data.numbers.get(n)).map(|n| n.config_id.clone()),
+        "payload_version": w.payload_version,
         "created_at": rfc3339(w.created_at),
         "updated_at": rfc3339(w.updated_at),
     })
 }
 
-fn list(data: &Data, config: &str, req: &ApiRequest) -> ApiResponse {
-    let page = req
-        .query("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
-    let per_page = req
-        .query("per_page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .map_or(20, |p| p.clamp(1, 100));
+/// A webhook as the Platform API shows it.
+fn platform_json(state: &Shared, data: &Data, w: &Webhook) -> Value {
+    json!({
+        "id": w.id,
+        "url": w.url,
+        "kind": w.kind,
+        "events": w.events,
+        "active": w.active,
+        "secret_key": w.secret_key,
+        "headers": w.headers,
+        "buffer_enabled": w.buffer_enabled,
+        "buffer_window_seconds": w.buffer_window_seconds,
+        "max_buffer_size": w.max_buffer_size,
+        "buffer_events": w.buffer_events,
+        "inactivity_minutes": w.inactivity_minutes,
+        "payload_version": w.payload_version,
+        "project_id": state.project_id,
+        "phone_number_id": w.number.and_then(|n| data.numbers.get(n)).map(|n| n.phone_number_id.clone()),
+        "created_at": rfc3339(w.created_at),
+        "updated_at": rfc3339(w.updated_at),
+    })
+}
+
+fn legacy_list(data: &Data, number: usize, req: &ApiRequest) -> ApiResponse {
+    let page = positive(req.query("page")).unwrap_or(1);
+    let per_page = positive(req.query("per_page")).map_or(20, |p| p.min(100));
     let url_contains = req.query("q[url_cont]");
-    let active = req.query("q[active_eq]").and_then(|a| match a {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    });
+    let active = boolean(req.query("q[active_eq]"));
     let matching: Vec<&Webhook> = data
         .webhooks
         .iter()
-        .filter(|w| w.config_id == config)
+        .filter(|w| w.number == Some(number))
         .filter(|w| url_contains.is_none_or(|text| w.url.contains(text)))
         .filter(|w| active.is_none_or(|a| w.active == a))
         .collect();
-    let total = matching.len();
-    let items: Vec<Value> = matching
+    let (items, meta) = paginate(&matching, page, per_page);
+    ApiResponse::json(
+        StatusCode::OK,
+        json!({
+            "data": items.iter().map(|w| legacy_json(data, w)).collect::<Vec<_>>(),
+            "meta": meta,
+        }),
+    )
+}
+
+fn positive(text: Option<&str>) -> Option<usize> {
+    text.and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+}
+
+fn boolean(text: Option<&str>) -> Option<bool> {
+    match text? {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// One page of `items` and its `meta` (`page`, `per_page`, `total_pages`, `total_count`).
+fn paginate<'a, T>(items: &'a [T], page: usize, per_page: usize) -> (&'a [T], Value) {
+    let total = items.len();
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let end = start.saturating_add(per_page).min(total);
+    (
+        &items[start..end],
+        json!({
+            "page": page,
+            "per_page": per_page,
+            "total_pages": total.div_ceil(per_page),
+            "total_count": total,
+        }),
+    )
+}
+
+/// The Platform API (`/platform/v1/…`).
+fn platform_route(
+    state: &Shared,
+    req: &ApiRequest,
+    segments: &[&str],
+    queued: &mut Option<Queued>,
+) -> ApiResponse {
+    let mut data = lock(&state.data);
+    let method = req.method.as_str();
+    // (phone-number scope, webhook id, test)
+    let (scope, id, test) = match segments {
+        ["webhook_deliveries"] if method == "GET" => return delivery_log(&data, req),
+        ["whatsapp", "phone_numbers", phone, "webhooks"] => (Some(*phone), None, false),
+        ["whatsapp", "phone_numbers", phone, "webhooks", id] => (Some(*phone), Some(*id), false),
+        ["whatsapp", "webhooks"] => (None, None, false),
+        ["whatsapp", "webhooks", id] => (None, Some(*id), false),
+        ["whatsapp", "webhooks", id, "test"] if method == "POST" => (None, Some(*id), true),
+        _ => return error(404, "Not found"),
+    };
+    let number = match scope {
+        None => None,
+        Some(phone) => match data.numbers.iter().position(|n| n.phone_number_id == phone) {
+            Some(n) => Some(n),
+            None => return error(404, "Phone number not found"),
+        },
+    };
+    let found = id.and_then(|id| {
+        data.webhooks
+            .iter()
+            .position(|w| w.id == id && (scope.is_none() || w.number == number))
+    });
+    match (method, id, found) {
+        ("GET", None, _) => platform_list(state, &data, number, scope.is_some(), req),
+        ("POST", None, _) => {
+            let mode = if scope.is_some() {
+                Mode::PhoneCreate
+            } else {
+                Mode::ProjectCreate
+            };
+            let mut f = match fields(req, mode) {
+                Ok(f) => f,
+                Err(e) => return e,
+            };
+            let number = match (number, f.phone_number_id.take()) {
+                (Some(n), _) => Some(n),
+                (None, None) => None,
+                (None, Some(phone)) => {
+                    match data.numbers.iter().position(|n| n.phone_number_id == phone) {
+                        Some(n) => Some(n),
+                        None => return error(404, "Phone number not found"),
+                    }
+                }
+            };
+            if let Err(e) = platform_rules(&data, &f, number, None) {
+                return e;
+            }
+            let webhook = new_webhook(f, number, mode);
+            let body = json!({"data": platform_json(state, &data, &webhook)});
+            data.webhooks.push(webhook);
+            ApiResponse::json(StatusCode::CREATED, body)
+        }
+        (_, Some(_), None) => not_found_webhook(),
+        ("GET", Some(_), Some(i)) if !test => ApiResponse::json(
+            StatusCode::OK,
+            json!({"data": platform_json(state, &data, &data.webhooks[i])}),
+        ),
+        ("PATCH", Some(_), Some(i)) if !test => {
+            let f = match fields(req, Mode::PlatformUpdate) {
+                Ok(f) => f,
+                Err(e) => return e,
+            };
+            let current = data.webhooks[i].clone();
+            if let Err(e) = platform_rules(&data, &f, current.number, Some(&current)) {
+                return e;
+            }
+            apply(&mut data.webhooks[i], f, Mode::PlatformUpdate);
+            ApiResponse::json(
+                StatusCode::OK,
+                json!({"data": platform_json(state, &data, &data.webhooks[i])}),
+            )
+        }
+        ("DELETE", Some(_), Some(i)) if !test => {
+            data.webhooks.remove(i);
+            ApiResponse::empty(StatusCode::NO_CONTENT)
+        }
+        ("POST", Some(_), Some(i)) if test => {
+            let webhook = &data.webhooks[i];
+            let asked = req.json().and_then(|b| {
+                b.get("event_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            let event_type = match asked {
+                Some(event) if !webhook.events.contains(&event) => {
+                    return unprocessable(vec![format!(
+                        "event_type {event} is not one of the webhook's events"
+                    )])
+                }
+                Some(event) => event,
+                None => match webhook
+                    .events
+                    .iter()
+                    .find(|e| super::samples::kapso(e).is_some())
+                {
+                    Some(event) => event.clone(),
+                    None => {
+                        return unprocessable(vec![
+                            "the fake has no test payload for this webhook's events".into(),
+                        ])
+                    }
+                },
+            };
+            let Some(payload) = super::samples::kapso(&event_type) else {
+                return unprocessable(vec![format!(
+                    "the fake has no test payload for {event_type}"
+                )]);
+            };
+            *queued = Some(Queued {
+                webhook_id: webhook.id.clone(),
+                event_type,
+                body: payload.to_string().into_bytes(),
+            });
+            ApiResponse::json(StatusCode::OK, json!({"data": {"success": true}}))
+        }
+        _ => error(404, "Not found"),
+    }
+}
+
+/// The Platform API's rules beyond field types: `meta` webhooks need a number, take no events and
+/// no buffering, and a number has at most one; project-scoped webhooks get no message or
+/// conversation events; a `kapso` webhook needs at least one event.
+fn platform_rules(
+    data: &Data,
+    f: &Fields,
+    number: Option<usize>,
+    current: Option<&Webhook>,
+) -> Result<(), ApiResponse> {
+    let kind = f
+        .kind
+        .clone()
+        .or_else(|| current.map(|w| w.kind.clone()))
+        .unwrap_or_else(|| "kapso".into());
+    let events = f
+        .events
+        .clone()
+        .unwrap_or_else(|| current.map(|w| w.events.clone()).unwrap_or_default());
+    let mut errors = Vec::new();
+    if kind == "meta" {
+        if number.is_none() {
+            errors.push("meta webhooks require phone_number_id".to_owned());
+        }
+        if f.buffer_enabled == Some(true) {
+            errors.push("buffering is not supported for meta webhooks".to_owned());
+        }
+        let other_meta = data.webhooks.iter().any(|w| {
+            w.kind == "meta" && w.number == number && current.is_none_or(|c| c.id != w.id)
+        });
+        if number.is_some() && other_meta {
+            errors.push("only one meta webhook is allowed per phone number".to_owned());
+        }
+    } else {
+        if events.is_empty() && (current.is_none() || f.events.is_some()) {
+            errors.push("events must list at least one event for a kapso webhook".to_owned());
+        }
+        if number.is_none()
+            && events.iter().any(|e| {
+                e.starts_with("whatsapp.message.") || e.starts_with("whatsapp.conversation.")
+            })
+        {
+            errors.push(
+                "project webhooks do not receive message or conversation events: set phone_number_id".to_owned(),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(unprocessable(errors))
+    }
+}
+
+fn platform_list(
+    state: &Shared,
+    data: &Data,
+    number: Option<usize>,
+    scoped: bool,
+    req: &ApiRequest,
+) -> ApiResponse {
+    let page = positive(req.query("page")).unwrap_or(1);
+    let per_page = positive(req.query("per_page")).unwrap_or(20);
+    let kind = req.query("kind");
+    let url_contains = req.query("url_contains").filter(|_| scoped);
+    let active = boolean(req.query("active")).filter(|_| scoped);
+    let after = req
+        .query("created_after")
+        .filter(|_| scoped)
+        .and_then(super::parse_rfc3339);
+    let before = req
+        .query("created_before")
+        .filter(|_| scoped)
+        .and_then(super::parse_rfc3339);
+    // Most recent first.
+    let matching: Vec<&Webhook> = data
+        .webhooks
         .iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .map(|w| webhook_json(w))
+        .rev()
+        .filter(|w| !scoped || w.number == number)
+        .filter(|w| kind.is_none_or(|k| w.kind == k))
+        .filter(|w| url_contains.is_none_or(|text| w.url.contains(text)))
+        .filter(|w| active.is_none_or(|a| w.active == a))
+        .filter(|w| after.is_none_or(|a| w.created_at > a))
+        .filter(|w| before.is_none_or(|b| w.created_at < b))
+        .collect();
+    let total = matching.len();
+    let (items, meta) = paginate(&matching, page, per_page);
+    ApiResponse::json(
+        StatusCode::OK,
+        json!({
+            "data": items.iter().map(|w| platform_json(state, data, w)).collect::<Vec<_>>(),
+            "meta": meta,
+        }),
+    )
+    .header("x-total", total.to_string())
+    .header("x-total-pages", total.div_ceil(per_page).to_string())
+    .header("x-per-page", per_page.to_string())
+    .header("x-page", page.to_string())
+}
+
+/// `GET /webhook_deliveries`: most recent first, Base64 cursors (`after`: older, `before`: newer).
+fn delivery_log(data: &Data, req: &ApiRequest) -> ApiResponse {
+    let limit = positive(req.query("limit")).map_or(20, |l| l.min(100));
+    let status = req.query("status");
+    let event = req.query("event");
+    let webhook = req.query("webhook_id");
+    let errors_only = boolean(req.query("errors_only")).unwrap_or(false);
+    let period = match req.query("period") {
+        Some("7d") => 7 * 86_400,
+        Some("30d") => 30 * 86_400,
+        _ => 86_400,
+    };
+    let since = now_unix() - period;
+    let status_of = |d: &Delivery| match d.record.outcome {
+        DeliveryOutcome::Pending => "pending",
+        DeliveryOutcome::Delivered => "delivered",
+        DeliveryOutcome::Failed => "failed",
+    };
+    let matching: Vec<&Delivery> = data
+        .deliveries
+        .iter()
+        .rev()
+        .filter(|d| d.created_at >= since)
+        .filter(|d| status.is_none_or(|s| status_of(d) == s))
+        .filter(|d| !errors_only || d.record.outcome == DeliveryOutcome::Failed)
+        .filter(|d| event.is_none_or(|e| d.record.event_type == e))
+        .filter(|d| webhook.is_none_or(|w| d.record.webhook_id == w))
+        .collect();
+    let after = req.query("after").and_then(decode_cursor);
+    let before = req.query("before").and_then(decode_cursor);
+    let window: Vec<&Delivery> = match (after, before) {
+        (Some(after), _) => matching
+            .iter()
+            .copied()
+            .filter(|d| d.seq < after)
+            .take(limit)
+            .collect(),
+        (None, Some(before)) => {
+            let newer: Vec<&Delivery> = matching
+                .iter()
+                .copied()
+                .filter(|d| d.seq > before)
+                .collect();
+            newer[newer.len().saturating_sub(limit)..].to_vec()
+        }
+        (None, None) => matching.iter().copied().take(limit).collect(),
+    };
+    let first = window.first().map(|d| d.seq);
+    let last = window.last().map(|d| d.seq);
+    let has_older = last.is_some_and(|l| matching.iter().any(|d| d.seq < l));
+    let has_newer = first.is_some_and(|f| matching.iter().any(|d| d.seq > f));
+    let items: Vec<Value> = window
+        .iter()
+        .map(|d| {
+            let number = d.number.and_then(|n| data.numbers.get(n));
+            json!({
+                "id": d.record.id,
+                "event": d.record.event_type,
+                "status": status_of(d),
+                "response_status": d.record.attempts.last().and_then(|a| a.status),
+                "delivered_at": d.delivered_at.map(rfc3339),
+                "failed_at": d.failed_at.map(rfc3339),
+                "last_attempt_at": d.last_attempt_at.map(rfc3339),
+                "attempt_count": d.record.attempts.len(),
+                "created_at": rfc3339(d.created_at),
+                "webhook_id": d.record.webhook_id,
+                "webhook_url": d.record.url,
+                "whatsapp_config_id": number.map(|n| n.config_id.clone()),
+                "phone_number_id": number.map(|n| n.phone_number_id.clone()),
+            })
+        })
         .collect();
     ApiResponse::json(
         StatusCode::OK,
         json!({
             "data": items,
-            "meta": {
-                "page": page,
-                "per_page": per_page,
-                "total_pages": total.div_ceil(per_page),
-                "total_count": total,
+            "paging": {
+                "cursors": {"before": first.map(encode_cursor), "after": last.map(encode_cursor)},
+                "next": last.filter(|_| has_older).map(encode_cursor),
+                "previous": first.filter(|_| has_newer).map(encode_cursor),
             },
         }),
     )
 }
 
-/// The fields of a create or update body, validated; `None` where the body leaves a field out.
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// A cursor: Base64 (as Kapso's cursors are) of `seq:<n>`.
+fn encode_cursor(seq: u64) -> String {
+    let bytes = format!("seq:{seq}").into_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn decode_cursor(text: &str) -> Option<u64> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in text.trim_end_matches('=').bytes() {
+        let v = BASE64.iter().position(|b| *b == c)?;
+        bits = bits << 6 | u32::try_from(v).ok()?;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push(u8::try_from(bits >> count & 0xff).ok()?);
+        }
+    }
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("seq:")?
+        .parse()
+        .ok()
+}
+
+/// Which request a body belongs to: the rules differ a little.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    LegacyCreate,
+    LegacyUpdate,
+    PhoneCreate,
+    ProjectCreate,
+    PlatformUpdate,
+}
+
+impl Mode {
+    fn creating(self) -> bool {
+        matches!(
+            self,
+            Mode::LegacyCreate | Mode::PhoneCreate | Mode::ProjectCreate
+        )
+    }
+    fn platform(self) -> bool {
+        matches!(
+            self,
+            Mode::PhoneCreate | Mode::ProjectCreate | Mode::PlatformUpdate
+        )
+    }
+}
+
+/// The fields of a create or update body, validated. `None`: left out; for the nullable
+/// settings, `Some(None)`: sent as `null`.
 #[derive(Default)]
 struct Fields {
     url: Option<String>,
@@ -462,13 +1055,16 @@ struct Fields {
     active: Option<bool>,
     headers: Option<Map<String, Value>>,
     buffer_enabled: Option<bool>,
-    buffer_window_seconds: Option<i64>,
-    max_buffer_size: Option<i64>,
+    buffer_window_seconds: Option<Option<i64>>,
+    max_buffer_size: Option<Option<i64>>,
     buffer_events: Option<Vec<String>>,
-    inactivity_minutes: Option<i64>,
+    inactivity_minutes: Option<Option<i64>>,
+    kind: Option<String>,
+    payload_version: Option<Option<String>>,
+    phone_number_id: Option<String>,
 }
 
-fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
+fn fields(req: &ApiRequest, mode: Mode) -> Result<Fields, ApiResponse> {
     let Some(body) = req.json() else {
         return Err(unprocessable(vec!["the body must be JSON".into()]));
     };
@@ -477,8 +1073,6 @@ fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
     };
     let mut errors = Vec::new();
     let mut out = Fields::default();
-    // `null` resets a field with a server default; the required ones cannot be null.
-    let present = |name: &str| w.get(name);
     let string_list = |value: &Value| -> Option<Vec<String>> {
         value
             .as_array()?
@@ -486,23 +1080,26 @@ fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
             .map(|v| v.as_str().map(str::to_owned))
             .collect()
     };
-    let int_in = |name: &str, value: &Value, lo: i64, hi: i64, errors: &mut Vec<String>| match value
-        .as_i64()
-    {
-        Some(n) if (lo..=hi).contains(&n) => Some(n),
-        _ => {
-            errors.push(format!("{name} must be an integer from {lo} to {hi}"));
-            None
-        }
-    };
-    for required in ["url", "secret_key", "events"] {
-        match present(required) {
-            None if creating => errors.push(format!("{required} is required")),
-            Some(Value::Null) => errors.push(format!("{required} can't be null")),
+    let kind = w.get("kind").and_then(Value::as_str).unwrap_or("kapso");
+    let mut required = vec!["url"];
+    match mode {
+        Mode::LegacyCreate => required.extend(["secret_key", "events"]),
+        Mode::PhoneCreate if kind == "meta" => required.push("secret_key"),
+        Mode::PhoneCreate => required.extend(["secret_key", "events"]),
+        _ => {}
+    }
+    for name in ["url", "secret_key", "events"] {
+        match w.get(name) {
+            None if mode.creating() && required.contains(&name) => {
+                errors.push(format!("{name} is required"))
+            }
+            Some(Value::Null) if !mode.platform() || name == "url" => {
+                errors.push(format!("{name} can't be null"))
+            }
             _ => {}
         }
     }
-    if let Some(value) = present("url").filter(|v| !v.is_null()) {
+    if let Some(value) = w.get("url").filter(|v| !v.is_null()) {
         match value.as_str() {
             Some(url) if delivery::acceptable_webhook_url(url) => out.url = Some(url.to_owned()),
             _ => errors.push(
@@ -511,24 +1108,27 @@ fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
             ),
         }
     }
-    if let Some(value) = present("secret_key").filter(|v| !v.is_null()) {
-        match value.as_str() {
-            Some(secret) if !secret.is_empty() => out.secret_key = Some(secret.to_owned()),
-            _ => errors.push("secret_key must be a non-empty string".into()),
-        }
+    match w.get("secret_key") {
+        None => {}
+        Some(Value::Null) if mode == Mode::ProjectCreate => {}
+        Some(Value::Null) => {}
+        Some(Value::String(secret)) if !secret.is_empty() => out.secret_key = Some(secret.clone()),
+        Some(_) => errors.push("secret_key must be a non-empty string".into()),
     }
-    if let Some(value) = present("events").filter(|v| !v.is_null()) {
-        match string_list(value) {
-            Some(events) if !events.is_empty() => out.events = Some(events),
+    match w.get("events") {
+        None => {}
+        Some(Value::Null) => out.events = Some(Vec::new()),
+        Some(value) => match string_list(value) {
+            Some(events) if !events.is_empty() || mode.platform() => out.events = Some(events),
             _ => errors.push("events must be a non-empty array of event names".into()),
-        }
+        },
     }
-    match present("active") {
+    match w.get("active") {
         None => {}
         Some(Value::Bool(b)) => out.active = Some(*b),
         Some(_) => errors.push("active must be true or false".into()),
     }
-    match present("headers") {
+    match w.get("headers") {
         None => {}
         Some(Value::Null) => out.headers = Some(Map::new()),
         Some(Value::Object(map)) if map.values().all(Value::is_string) => {
@@ -536,36 +1136,62 @@ fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
         }
         Some(_) => errors.push("headers must be an object of strings".into()),
     }
-    match present("buffer_enabled") {
+    match w.get("buffer_enabled") {
         None => {}
-        Some(Value::Null) => out.buffer_enabled = Some(false),
+        Some(Value::Null) if !mode.platform() => out.buffer_enabled = Some(false),
         Some(Value::Bool(b)) => out.buffer_enabled = Some(*b),
         Some(_) => errors.push("buffer_enabled must be true or false".into()),
     }
-    match present("buffer_window_seconds") {
-        None => {}
-        Some(Value::Null) => out.buffer_window_seconds = Some(DEFAULT_BUFFER_WINDOW),
-        Some(v) => {
-            out.buffer_window_seconds = int_in("buffer_window_seconds", v, 1, 60, &mut errors)
+    for (name, lo, hi) in [
+        ("buffer_window_seconds", 1, 60),
+        ("max_buffer_size", 1, 100),
+        ("inactivity_minutes", 1, 1440),
+    ] {
+        let parsed = match w.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(v) => match v.as_i64() {
+                Some(n) if (lo..=hi).contains(&n) => Some(Some(n)),
+                _ => {
+                    errors.push(format!("{name} must be an integer from {lo} to {hi}"));
+                    None
+                }
+            },
+        };
+        match name {
+            "buffer_window_seconds" => out.buffer_window_seconds = parsed,
+            "max_buffer_size" => out.max_buffer_size = parsed,
+            _ => out.inactivity_minutes = parsed,
         }
     }
-    match present("max_buffer_size") {
+    match w.get("buffer_events") {
         None => {}
-        Some(Value::Null) => out.max_buffer_size = Some(DEFAULT_BUFFER_SIZE),
-        Some(v) => out.max_buffer_size = int_in("max_buffer_size", v, 1, 100, &mut errors),
-    }
-    match present("inactivity_minutes") {
-        None => {}
-        Some(Value::Null) => out.inactivity_minutes = Some(DEFAULT_INACTIVITY),
-        Some(v) => out.inactivity_minutes = int_in("inactivity_minutes", v, 1, 1440, &mut errors),
-    }
-    match present("buffer_events") {
-        None => {}
+        Some(Value::Null) if mode.platform() => out.buffer_events = Some(Vec::new()),
         Some(Value::Null) => out.buffer_events = Some(vec![BUFFERABLE.into()]),
         Some(v) => match string_list(v) {
             Some(events) => out.buffer_events = Some(events),
             None => errors.push("buffer_events must be an array of event names".into()),
         },
+    }
+    if mode.platform() {
+        match w.get("kind") {
+            None => {}
+            Some(Value::String(k)) if k == "kapso" || k == "meta" => out.kind = Some(k.clone()),
+            Some(_) => errors.push("kind must be kapso or meta".into()),
+        }
+        match w.get("payload_version") {
+            None => {}
+            Some(Value::Null) => out.payload_version = Some(None),
+            Some(Value::String(v)) => out.payload_version = Some(Some(v.clone())),
+            Some(_) => errors.push("payload_version must be a string".into()),
+        }
+        if mode == Mode::ProjectCreate {
+            match w.get("phone_number_id") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(p)) => out.phone_number_id = Some(p.clone()),
+                Some(_) => errors.push("phone_number_id must be a string".into()),
+            }
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -574,59 +1200,113 @@ fn fields(req: &ApiRequest, creating: bool) -> Result<Fields, ApiResponse> {
     }
 }
 
-fn create(data: &mut Data, config: &str, req: &ApiRequest) -> ApiResponse {
-    let f = match fields(req, true) {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
+/// A new webhook from validated fields, with the server defaults of the API it was made through:
+/// the legacy API fills the buffer settings (window 5 s, batch 50); the Platform API leaves them
+/// `null` and `buffer_events` empty while buffering is off (its create example).
+fn new_webhook(f: Fields, number: Option<usize>, mode: Mode) -> Webhook {
     let now = now_unix();
-    let webhook = Webhook {
+    let kind = f.kind.clone().unwrap_or_else(|| "kapso".into());
+    let buffer_enabled = f.buffer_enabled.unwrap_or(false);
+    let legacy = !mode.platform();
+    let (window, size, buffer_events) = if legacy || buffer_enabled {
+        (
+            f.buffer_window_seconds
+                .flatten()
+                .or(Some(DEFAULT_BUFFER_WINDOW)),
+            f.max_buffer_size.flatten().or(Some(DEFAULT_BUFFER_SIZE)),
+            f.buffer_events
+                .clone()
+                .unwrap_or_else(|| vec![BUFFERABLE.into()]),
+        )
+    } else {
+        (
+            f.buffer_window_seconds.flatten(),
+            f.max_buffer_size.flatten(),
+            f.buffer_events.clone().unwrap_or_default(),
+        )
+    };
+    Webhook {
         id: uuid(),
-        config_id: config.to_owned(),
+        number,
+        events: if kind == "meta" {
+            Vec::new()
+        } else {
+            f.events.unwrap_or_default()
+        },
+        kind,
         url: f.url.unwrap_or_default(),
-        secret_key: f.secret_key.unwrap_or_default(),
-        events: f.events.unwrap_or_default(),
+        // Project webhooks get a generated secret when none is given (D4).
+        secret_key: f.secret_key.unwrap_or_else(|| random_chars(ALNUM, 32)),
         active: f.active.unwrap_or(true),
         headers: f.headers.unwrap_or_default(),
-        buffer_enabled: f.buffer_enabled.unwrap_or(false),
-        buffer_window_seconds: f.buffer_window_seconds.unwrap_or(DEFAULT_BUFFER_WINDOW),
-        max_buffer_size: f.max_buffer_size.unwrap_or(DEFAULT_BUFFER_SIZE),
-        buffer_events: f.buffer_events.unwrap_or_else(|| vec![BUFFERABLE.into()]),
-        inactivity_minutes: f.inactivity_minutes.unwrap_or(DEFAULT_INACTIVITY),
+        buffer_enabled,
+        buffer_window_seconds: window,
+        max_buffer_size: size,
+        buffer_events,
+        inactivity_minutes: f.inactivity_minutes.unwrap_or(Some(DEFAULT_INACTIVITY)),
+        payload_version: f.payload_version.unwrap_or_else(|| Some("v2".into())),
         created_at: now,
         updated_at: now,
-    };
-    let body = json!({"data": webhook_json(&webhook)});
-    data.webhooks.push(webhook);
-    ApiResponse::json(StatusCode::CREATED, body)
+    }
 }
 
-fn update(data: &mut Data, config: &str, id: &str, req: &ApiRequest) -> ApiResponse {
-    if find(data, config, id).is_none() {
-        return error(404, "WhatsApp webhook not found");
+/// Applies an update: what the body sets changes, the rest stays.
+fn apply(w: &mut Webhook, f: Fields, mode: Mode) {
+    let legacy = !mode.platform();
+    if let Some(v) = f.url {
+        w.url = v;
     }
-    let f = match fields(req, false) {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
-    let Some(w) = find(data, config, id) else {
-        return error(404, "WhatsApp webhook not found");
-    };
-    macro_rules! set {
-        ($($field:ident),*) => { $( if let Some(v) = f.$field { w.$field = v; } )* };
+    if let Some(v) = f.secret_key {
+        w.secret_key = v;
     }
-    set!(
-        url,
-        secret_key,
-        events,
-        active,
-        headers,
-        buffer_enabled,
-        buffer_window_seconds,
-        max_buffer_size,
-        buffer_events,
-        inactivity_minutes
-    );
+    if let Some(v) = f.kind {
+        w.kind = v;
+    }
+    if let Some(v) = f.events {
+        w.events = if w.kind == "meta" { Vec::new() } else { v };
+    }
+    if let Some(v) = f.active {
+        w.active = v;
+    }
+    if let Some(v) = f.headers {
+        w.headers = v;
+    }
+    if let Some(v) = f.buffer_enabled {
+        w.buffer_enabled = v;
+    }
+    if let Some(v) = f.buffer_window_seconds {
+        w.buffer_window_seconds = if legacy {
+            v.or(Some(DEFAULT_BUFFER_WINDOW))
+        } else {
+            v
+        };
+    }
+    if let Some(v) = f.max_buffer_size {
+        w.max_buffer_size = if legacy {
+            v.or(Some(DEFAULT_BUFFER_SIZE))
+        } else {
+            v
+        };
+    }
+    if let Some(v) = f.buffer_events {
+        w.buffer_events = v;
+    }
+    if let Some(v) = f.inactivity_minutes {
+        w.inactivity_minutes = if legacy {
+            v.or(Some(DEFAULT_INACTIVITY))
+        } else {
+            v
+        };
+    }
+    if let Some(v) = f.payload_version {
+        w.payload_version = v;
+    }
+    if w.buffer_enabled && !legacy {
+        w.buffer_window_seconds = w.buffer_window_seconds.or(Some(DEFAULT_BUFFER_WINDOW));
+        w.max_buffer_size = w.max_buffer_size.or(Some(DEFAULT_BUFFER_SIZE));
+        if w.buffer_events.is_empty() {
+            w.buffer_events = vec![BUFFERABLE.into()];
+        }
+    }
     w.updated_at = now_unix();
-    ApiResponse::json(StatusCode::OK, json!({"data": webhook_json(w)}))
 }

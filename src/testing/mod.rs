@@ -1,9 +1,10 @@
 //! Stateful fakes of the platforms' APIs, on 127.0.0.1, for your own tests (feature `testing`).
 //!
 //! [`FakeKirim`] and [`FakeKapso`] are in-process HTTP servers that implement every operation of
-//! `openapi/kirim.yaml` and `openapi/kapso.yaml` with in-memory state: create, list with the
-//! platform's pagination, get, update with PATCH semantics, delete, secret rotation, the Kirim
-//! delivery list and replays. They enforce authentication, answer the documented errors with the
+//! `openapi/kirim.yaml`, `openapi/kapso.yaml` (Kapso's legacy API) and `openapi/kapso_platform.yaml`
+//! (Kapso's Platform API, served by the same [`FakeKapso`] over the same store) with in-memory
+//! state: create, list with the platform's pagination, get, update with PATCH semantics, delete,
+//! secret rotation, the delivery lists, replays and Kapso's test deliveries. They enforce authentication, answer the documented errors with the
 //! platform's error bodies, put a request id on every response and honour Kirim's
 //! `Idempotency-Key`. They also **deliver**: [`FakeKirim::deliver`] and [`FakeKapso::deliver`]
 //! POST a correctly signed delivery (the crate's own `sign` functions, the platform's delivery
@@ -50,8 +51,11 @@
 //!   JSON): the fake answers the new secret's metadata as in `secrets[]` plus `secret`, its value.
 //! - Kapso documents no request id, idempotency or error codes: the fake sends an `X-Request-Id`
 //!   header anyway, ignores `Idempotency-Key`, and answers errors as `{"error": "…", "status": …}`
-//!   (the shape of Kapso's files; a 422 lists every problem in `error`, separated by `; `). Only the configs the fake
-//!   knows exist ([`FakeKapso::config_id`], [`FakeKapso::add_config`]); others answer 404.
+//!   (the shape of Kapso's files; a 422 lists every problem in `error`, separated by `; `). Only
+//!   the WhatsApp numbers the fake knows exist ([`FakeKapso::config_id`] /
+//!   [`FakeKapso::phone_number_id`], [`FakeKapso::add_number`]); others answer 404. `meta`-kind
+//!   webhooks (raw Meta forwarding) are stored and validated but receive no deliveries; the Platform
+//!   test endpoint sends a sample of the webhook's event, for the events [`samples`] covers.
 //! - Secrets and keys are random per fake but not cryptographically strong: test use only.
 
 mod delivery;

@@ -868,3 +868,108 @@ async fn kapso_deliveries_signed_batched_retried_and_held_when_inactive() {
     assert_eq!(keys.len(), 4);
     assert!(keys.iter().all(|k| *k == keys[0]));
 }
+
+#[tokio::test]
+async fn kapso_platform_api_shares_the_fakes_store_and_logs_deliveries() {
+    use chathooks::kapso::platform::types as platform_types;
+    let fake = FakeKapso::start().await.unwrap();
+    let platform = fake.platform_client().unwrap();
+    let (receiver, url) = Receiver::start().await;
+    let created = platform
+        .create_whatsapp_phone_number_webhook()
+        .phone_number_id(fake.phone_number_id())
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                platform_types::NewPhoneNumberWebhook::builder()
+                    .url(&url)
+                    .secret_key(chathooks::SecretString::from("platform-secret"))
+                    .events(Some(vec![
+                        WebhookEvent::MessageReceived,
+                        WebhookEvent::MessageSent,
+                    ])),
+            )
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        created.phone_number_id.as_deref(),
+        Some(fake.phone_number_id())
+    );
+    assert_eq!(created.project_id, fake.project_id());
+    assert_eq!(
+        created.buffer_window_seconds, None,
+        "buffering off: no window"
+    );
+
+    // The same webhook through the legacy API, by the number's config id.
+    let legacy = fake
+        .client()
+        .unwrap()
+        .list_whatsapp_webhooks()
+        .whatsapp_config_id(fake.config_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.data.len(), 1);
+    assert_eq!(legacy.data[0].id, created.id);
+
+    // A test delivery, queued, signed with the webhook's secret, and in the delivery log.
+    let tested = platform
+        .test_whatsapp_project_webhook()
+        .webhook_id(created.id.as_str())
+        .body_map(|b| b.event_type(Some(WebhookEvent::MessageSent)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tested.data.as_ref().and_then(|d| d.success), Some(true));
+    let mut log = None;
+    for _ in 0..500 {
+        let page = platform
+            .list_webhook_deliveries()
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if page.data.first().is_some_and(|d| {
+            d.status
+                .as_ref()
+                .is_some_and(|s| s.to_string() == "delivered")
+        }) {
+            log = Some(page);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let log = log.expect("the test delivery is logged as delivered");
+    assert_eq!(log.data[0].event.as_str(), "whatsapp.message.sent");
+    assert_eq!(log.data[0].attempt_count, 1);
+    assert_eq!(log.data[0].webhook_id.as_deref(), Some(created.id.as_str()));
+    let (headers, body) = receiver.seen().pop().unwrap();
+    kapso::Verifier::new(["platform-secret"])
+        .verify(&headers, &body)
+        .unwrap();
+    assert_eq!(
+        header(&headers, "x-webhook-event"),
+        Some("whatsapp.message.sent")
+    );
+
+    // Project webhooks: no message events without a number; one meta webhook per number.
+    let error = chathooks::Error::from(
+        platform
+            .create_whatsapp_project_webhook()
+            .body_map(|b| {
+                b.whatsapp_webhook(
+                    platform_types::NewProjectWebhook::builder()
+                        .url("https://example.com/p")
+                        .events(Some(vec![WebhookEvent::MessageReceived])),
+                )
+            })
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+}

@@ -360,3 +360,129 @@ async fn every_kapso_legacy_fake_response_matches_the_spec() {
     let covered = check("kapso.yaml", &s.log);
     assert_eq!(covered, operation_ids("kapso.yaml"));
 }
+
+#[tokio::test]
+async fn every_kapso_platform_fake_response_matches_the_spec() {
+    let fake = FakeKapso::start().await.unwrap();
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", receiver.local_addr().unwrap());
+    tokio::spawn(async move {
+        let app = axum::Router::new().fallback(|| async { "ok" });
+        axum::serve(receiver, app).await.unwrap();
+    });
+    let phone = fake.phone_number_id().to_owned();
+    let hooks = format!("/whatsapp/phone_numbers/{phone}/webhooks");
+    let mut s = Session {
+        http: reqwest::Client::new(),
+        base: fake.platform_base_url(),
+        auth: ("x-api-key", fake.api_key().to_owned()),
+        log: Vec::new(),
+    };
+    let created = s
+        .call(
+            "POST",
+            &hooks,
+            Some(json!({"whatsapp_webhook": {"url": hook, "secret_key": "s", "events": ["whatsapp.message.received"]}})),
+        )
+        .await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    s.call("POST", &hooks, Some(json!({"whatsapp_webhook": {"kind": "meta", "url": "https://example.com/meta", "secret_key": "m"}}))).await;
+    s.call(
+        "GET",
+        &format!("{hooks}?per_page=1&page=2&kind=kapso"),
+        None,
+    )
+    .await;
+    s.call("GET", &format!("{hooks}/{id}"), None).await;
+    s.call(
+        "PATCH",
+        &format!("{hooks}/{id}"),
+        Some(json!({"whatsapp_webhook": {"buffer_enabled": true, "max_buffer_size": 20}})),
+    )
+    .await;
+    let project = s
+        .call("POST", "/whatsapp/webhooks", Some(json!({"whatsapp_webhook": {"url": "https://example.com/p", "events": ["whatsapp.phone_number.created"]}})))
+        .await;
+    let project_id = project["data"]["id"].as_str().unwrap().to_owned();
+    s.call("GET", "/whatsapp/webhooks?per_page=2", None).await;
+    s.call("GET", &format!("/whatsapp/webhooks/{project_id}"), None)
+        .await;
+    s.call(
+        "PATCH",
+        &format!("/whatsapp/webhooks/{project_id}"),
+        Some(json!({"whatsapp_webhook": {"active": false}})),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("/whatsapp/webhooks/{id}/test"),
+        Some(json!({"event_type": "whatsapp.message.received"})),
+    )
+    .await;
+    fake.deliver_sample("whatsapp.message.received")
+        .await
+        .unwrap();
+    let log = s.call("GET", "/webhook_deliveries?limit=1", None).await;
+    let after = log["paging"]["next"].as_str().unwrap().to_owned();
+    s.call(
+        "GET",
+        &format!("/webhook_deliveries?limit=1&after={after}"),
+        None,
+    )
+    .await;
+    s.call(
+        "GET",
+        "/webhook_deliveries?errors_only=true&period=7d",
+        None,
+    )
+    .await;
+    // Documented errors.
+    s.call("POST", &hooks, Some(json!({"whatsapp_webhook": {"url": "https://example.com/x", "secret_key": "s", "events": []}}))).await;
+    s.call("POST", &hooks, Some(json!({"whatsapp_webhook": {"kind": "meta", "url": "https://example.com/m2", "secret_key": "m"}}))).await;
+    s.call("POST", "/whatsapp/webhooks", Some(json!({"whatsapp_webhook": {"url": "https://example.com/p", "events": ["whatsapp.message.received"]}}))).await;
+    s.call(
+        "PATCH",
+        &format!("{hooks}/{id}"),
+        Some(json!({"whatsapp_webhook": {"buffer_window_seconds": 0}})),
+    )
+    .await;
+    s.call(
+        "POST",
+        &format!("/whatsapp/webhooks/{id}/test"),
+        Some(json!({"event_type": "whatsapp.message.read"})),
+    )
+    .await;
+    s.call("GET", "/whatsapp/phone_numbers/999/webhooks", None)
+        .await;
+    s.call("POST", "/whatsapp/phone_numbers/999/webhooks", Some(json!({"whatsapp_webhook": {"url": "https://example.com/x", "secret_key": "s", "events": ["whatsapp.message.received"]}}))).await;
+    s.call("DELETE", &format!("/whatsapp/webhooks/{project_id}"), None)
+        .await;
+    s.call("DELETE", &format!("{hooks}/{id}"), None).await;
+    for path in [
+        format!("{hooks}/{id}"),
+        format!("/whatsapp/webhooks/{project_id}"),
+    ] {
+        s.call("GET", &path, None).await;
+        s.call(
+            "PATCH",
+            &path,
+            Some(json!({"whatsapp_webhook": {"active": true}})),
+        )
+        .await;
+        s.call("DELETE", &path, None).await;
+    }
+    s.call(
+        "POST",
+        &format!("/whatsapp/webhooks/{id}/test"),
+        Some(json!({})),
+    )
+    .await;
+    s.auth.1 = "wrong".into();
+    s.call("GET", "/webhook_deliveries", None).await;
+    s.call("GET", "/whatsapp/webhooks", None).await;
+
+    let statuses: BTreeSet<u16> = s.log.iter().map(|e| e.2).collect();
+    assert_eq!(statuses, BTreeSet::from([200, 201, 204, 401, 404, 422]));
+    let covered = check("kapso_platform.yaml", &s.log);
+    assert_eq!(covered, operation_ids("kapso_platform.yaml"));
+}

@@ -582,3 +582,149 @@ fn the_fake_delivers_to_listen() {
     );
     let _ = std::fs::remove_dir_all(secret_dir);
 }
+
+#[test]
+fn kapso_platform_commands_against_the_fake_and_listen() {
+    let fake = Running::start(&["fake", "kapso", "--json"], &[]);
+    let info = fake.json_line();
+    let phone = info["phone_number_id"].as_str().unwrap().to_owned();
+    let env = [
+        ("KAPSO_API_KEY", info["api_key"].as_str().unwrap()),
+        (
+            "KAPSO_PLATFORM_BASE_URL",
+            info["platform_base_url"].as_str().unwrap(),
+        ),
+        ("HOOK_SECRET", "platform-cli-secret"),
+    ];
+    let listen = Running::start(&["listen", "kapso", "--secret-env", "HOOK_SECRET"], &env);
+    let url = listen.line().split_whitespace().nth(2).unwrap().to_owned();
+
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "create",
+            "--phone-number",
+            &phone,
+            "--url",
+            &url,
+            "--event",
+            "whatsapp.message.received",
+            "--event",
+            "whatsapp.conversation.created",
+            "--secret-env",
+            "HOOK_SECRET",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let created = stdout_json(&out);
+    assert_eq!(created["kind"], "kapso");
+    assert_eq!(created["phone_number_id"], phone.as_str());
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A project webhook takes no secret (Kapso generates one).
+    cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "create",
+            "--url",
+            "https://example.com/p",
+            "--event",
+            "whatsapp.phone_number.created",
+        ])
+        .assert()
+        .success();
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "list",
+            "--per-page",
+            "1",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(text(&out.stdout).lines().count(), 2, "two pages of one");
+
+    cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "test",
+            &id,
+            "--event",
+            "whatsapp.conversation.created",
+        ])
+        .assert()
+        .success();
+    let line = listen.line();
+    assert!(
+        line.contains("kapso whatsapp.conversation.created") && line.ends_with(" verified"),
+        "{line}"
+    );
+
+    let out = cli(&env)
+        .args(["kapso", "platform", "deliveries", "list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let logged: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(logged["event"], "whatsapp.conversation.created");
+    assert_eq!(logged["webhook_id"], id.as_str());
+
+    // Kapso refuses a test event the webhook does not subscribe to (422, exit 1); a phone-number
+    // webhook without a secret is a usage error (exit 2); a malformed id never leaves (exit 2).
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "test",
+            &id,
+            "--event",
+            "whatsapp.message.read",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stderr).contains("422"));
+    cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "create",
+            "--phone-number",
+            &phone,
+            "--url",
+            "https://example.com/x",
+            "--event",
+            "whatsapp.message.received",
+        ])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args(["kapso", "platform", "webhooks", "get", "not-a-uuid"])
+        .assert()
+        .code(2);
+    cli(&env)
+        .args(["kapso", "platform", "webhooks", "delete", &id])
+        .assert()
+        .success();
+    cli(&env)
+        .args(["kapso", "platform", "webhooks", "get", &id])
+        .assert()
+        .code(1);
+}

@@ -810,6 +810,11 @@ fn platform_rules(
         .clone()
         .unwrap_or_else(|| current.map(|w| w.events.clone()).unwrap_or_default());
     let mut errors = Vec::new();
+    if let (Some(current), Some(asked)) = (current, &f.kind) {
+        if *asked != current.kind {
+            errors.push("kind cannot be changed after creation".to_owned());
+        }
+    }
     if kind == "meta" {
         if number.is_none() {
             errors.push("meta webhooks require phone_number_id".to_owned());

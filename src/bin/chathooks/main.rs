@@ -5,6 +5,8 @@
 //! chathooks kirim me | subscriptions list|get|create|update|delete|rotate-secret
 //!                    | deliveries list|replay|bulk-replay
 //! chathooks kapso webhooks list|get|create|update|delete --config <whatsapp_config_id>
+//! chathooks kapso platform webhooks list|get|create|update|delete|test [--phone-number <id>]
+//!                        | deliveries list
 //! chathooks fake kirim|kapso [--port N]
 //! chathooks listen kirim|kapso --port N (--secret S | --secret-env NAME | --secret-file PATH)
 //! chathooks trigger kirim|kapso <event-type> --to URL (--secret … | --secret-env … | --secret-file …)
@@ -122,6 +124,11 @@ pub(crate) struct SecretArgs {
 }
 
 impl SecretArgs {
+    /// Whether no secret was given at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.secret.is_empty() && self.secret_env.is_empty() && self.secret_file.is_empty()
+    }
+
     /// Every secret given, in order: flags, variables, files. At least one, none empty.
     pub(crate) fn resolve(&self) -> Result<Vec<String>, Failure> {
         let mut secrets = Vec::new();

@@ -209,9 +209,161 @@ pub(crate) struct KapsoArgs {
 
 #[derive(Subcommand)]
 enum KapsoCommand {
-    /// WhatsApp webhooks of a WhatsApp configuration (legacy API).
+    /// WhatsApp webhooks of a WhatsApp configuration (legacy API, app.kapso.ai/api/v1).
     #[command(subcommand)]
     Webhooks(WebhookCommand),
+    /// Kapso's Platform API (api.kapso.ai/platform/v1; base URL: $KAPSO_PLATFORM_BASE_URL).
+    #[command(subcommand)]
+    Platform(PlatformCommand),
+}
+
+#[derive(Subcommand)]
+enum PlatformCommand {
+    /// Webhooks of a phone number (`--phone-number`) or of the project.
+    #[command(subcommand)]
+    Webhooks(PlatformWebhookCommand),
+    /// The delivery log.
+    #[command(subcommand)]
+    Deliveries(PlatformDeliveryCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Kapso,
+    Meta,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Kapso => "kapso",
+            Kind::Meta => "meta",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum PlatformWebhookCommand {
+    /// List webhooks, most recent first, page by page (a number's, or all of the project's).
+    List {
+        /// Meta's phone number id (default: every webhook of the project).
+        #[arg(long = "phone-number")]
+        phone_number_id: Option<String>,
+        /// Page size.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        per_page: Option<u32>,
+        /// Only webhooks of this kind.
+        #[arg(long)]
+        kind: Option<Kind>,
+        /// Only webhooks whose URL contains this text (with --phone-number).
+        #[arg(long, requires = "phone_number_id")]
+        url_contains: Option<String>,
+        /// Only active (true) or inactive (false) webhooks (with --phone-number).
+        #[arg(long, requires = "phone_number_id")]
+        active: Option<bool>,
+    },
+    /// Show one webhook.
+    Get {
+        /// The webhook id (a UUID).
+        id: String,
+    },
+    /// Create a webhook for a phone number (`--phone-number`) or for the project.
+    Create {
+        /// Meta's phone number id (default: a project webhook).
+        #[arg(long = "phone-number")]
+        phone_number_id: Option<String>,
+        /// The delivery URL (`https://`).
+        #[arg(long)]
+        url: String,
+        /// An event type (repeat for several; none for `--kind meta`).
+        #[arg(long = "event")]
+        events: Vec<String>,
+        /// `kapso` (events in Kapso's format, the default) or `meta` (raw Meta forwarding).
+        #[arg(long)]
+        kind: Option<Kind>,
+        /// The signing secret (`secret_key`; required for phone-number webhooks).
+        #[command(flatten)]
+        secret: SecretArgs,
+        /// Create it inactive.
+        #[arg(long)]
+        inactive: bool,
+        #[command(flatten)]
+        settings: WebhookSettings,
+    },
+    /// Change a webhook (only what you pass).
+    Update {
+        /// The webhook id.
+        id: String,
+        /// A new delivery URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// The new event list (repeat for several).
+        #[arg(long = "event")]
+        events: Vec<String>,
+        /// Activate (true) or deactivate (false).
+        #[arg(long)]
+        active: Option<bool>,
+        /// A new signing secret.
+        #[command(flatten)]
+        secret: SecretArgs,
+        #[command(flatten)]
+        settings: WebhookSettings,
+    },
+    /// Delete a webhook.
+    Delete {
+        /// The webhook id.
+        id: String,
+    },
+    /// Have Kapso send a test delivery to the webhook.
+    Test {
+        /// The webhook id.
+        id: String,
+        /// The event to test (one of the webhook's events).
+        #[arg(long)]
+        event: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Period {
+    #[value(name = "24h")]
+    Day,
+    #[value(name = "7d")]
+    Week,
+    #[value(name = "30d")]
+    Month,
+}
+
+#[derive(Subcommand)]
+enum PlatformDeliveryCommand {
+    /// List delivery attempts, most recent first, page by page.
+    List {
+        /// Only this status.
+        #[arg(long)]
+        status: Option<LogStatus>,
+        /// Only this event type.
+        #[arg(long)]
+        event: Option<String>,
+        /// Only this webhook (a UUID).
+        #[arg(long)]
+        webhook: Option<String>,
+        /// Only failed deliveries.
+        #[arg(long)]
+        errors_only: bool,
+        /// How far back (server default 24h).
+        #[arg(long)]
+        period: Option<Period>,
+        /// Page size, 1–100.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        limit: Option<u8>,
+    },
 }
 
 /// Settings shared by create and update.
@@ -591,7 +743,12 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
         builder = builder.base_url(url);
     }
     let client = builder.build()?;
-    let KapsoCommand::Webhooks(command) = args.command;
+    let command = match args.command {
+        KapsoCommand::Webhooks(command) => command,
+        KapsoCommand::Platform(command) => {
+            return kapso_platform(&args.connection, command, json).await
+        }
+    };
     match command {
         WebhookCommand::List {
             config,
@@ -686,16 +843,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             secret,
             settings,
         } => {
-            let given = !secret.secret.is_empty()
-                || !secret.secret_env.is_empty()
-                || !secret.secret_file.is_empty();
-            let secret_key = if given {
-                let [secret] = <[String; 1]>::try_from(secret.resolve()?)
-                    .map_err(|_| Failure::Usage("give exactly one secret".into()))?;
-                Some(SecretString::from(secret))
-            } else {
-                None
-            };
+            let secret_key = optional_secret(&secret)?;
             let changes = kapso_types::WhatsappWebhookChanges {
                 url,
                 secret_key,
@@ -737,6 +885,312 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
                 .map_err(api)?;
             deleted(&id, json);
             Ok(())
+        }
+    }
+}
+
+const PLATFORM_WEBHOOK_COLUMNS: &[(&str, usize)] = &[
+    ("id", 36),
+    ("kind", 5),
+    ("active", 6),
+    ("phone_number_id", 16),
+    ("events", 36),
+    ("url", 0),
+];
+const LOG_COLUMNS: &[(&str, usize)] = &[
+    ("id", 36),
+    ("status", 9),
+    ("response_status", 15),
+    ("attempt_count", 13),
+    ("event", 28),
+    ("webhook_url", 0),
+];
+
+fn optional_secret(secret: &SecretArgs) -> Result<Option<SecretString>, Failure> {
+    if secret.is_empty() {
+        return Ok(None);
+    }
+    let [secret] = <[String; 1]>::try_from(secret.resolve()?)
+        .map_err(|_| Failure::Usage("give exactly one secret".into()))?;
+    Ok(Some(SecretString::from(secret)))
+}
+
+fn json_headers(headers: Vec<(String, String)>) -> Option<serde_json::Map<String, Value>> {
+    (!headers.is_empty()).then(|| {
+        headers
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect()
+    })
+}
+
+async fn kapso_platform(
+    connection: &Connection,
+    command: PlatformCommand,
+    json: bool,
+) -> Result<(), Failure> {
+    use chathooks::kapso::platform::{types, WebhookKind};
+    let mut builder =
+        chathooks::kapso::platform::Client::builder().api_key(connection.api_key("KAPSO_API_KEY")?);
+    if let Some(url) = connection.base_url("KAPSO_PLATFORM_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    let client = builder.build()?;
+    let events_of = |events: Vec<String>| {
+        (!events.is_empty()).then(|| {
+            events
+                .into_iter()
+                .map(WebhookEvent::from)
+                .collect::<Vec<_>>()
+        })
+    };
+    let command = match command {
+        PlatformCommand::Webhooks(command) => command,
+        PlatformCommand::Deliveries(PlatformDeliveryCommand::List {
+            status,
+            event,
+            webhook,
+            errors_only,
+            period,
+            limit,
+        }) => {
+            header(LOG_COLUMNS, json);
+            let mut after: Option<String> = None;
+            loop {
+                let mut request = client.list_webhook_deliveries();
+                if let Some(status) = status {
+                    request = request.status(match status {
+                        LogStatus::Pending => "pending",
+                        LogStatus::Delivered => "delivered",
+                        LogStatus::Failed => "failed",
+                    });
+                }
+                if let Some(event) = &event {
+                    request = request.event(event.as_str());
+                }
+                if let Some(webhook) = &webhook {
+                    request = request.webhook_id(webhook.clone());
+                }
+                if errors_only {
+                    request = request.errors_only(true);
+                }
+                if let Some(period) = period {
+                    request = request.period(match period {
+                        Period::Day => types::DeliveryPeriod::X24h,
+                        Period::Week => types::DeliveryPeriod::X7d,
+                        Period::Month => types::DeliveryPeriod::X30d,
+                    });
+                }
+                if let Some(limit) = limit {
+                    request = request.limit(limit);
+                }
+                if let Some(cursor) = &after {
+                    request = request.after(cursor.clone());
+                }
+                let page = request.send().await.map_err(api)?.into_inner();
+                rows(&page.data, LOG_COLUMNS, json)?;
+                match page.paging.next.filter(|_| !page.data.is_empty()) {
+                    Some(next) => after = Some(next),
+                    None => return Ok(()),
+                }
+            }
+        }
+    };
+    match command {
+        PlatformWebhookCommand::List {
+            phone_number_id,
+            per_page,
+            kind,
+            url_contains,
+            active,
+        } => {
+            header(PLATFORM_WEBHOOK_COLUMNS, json);
+            let mut page_number: u32 = 1;
+            loop {
+                let page = match &phone_number_id {
+                    Some(phone) => {
+                        let mut request = client
+                            .list_whatsapp_phone_number_webhooks()
+                            .phone_number_id(phone.as_str())
+                            .page(page_number);
+                        if let Some(per_page) = per_page {
+                            request = request.per_page(per_page);
+                        }
+                        if let Some(kind) = kind {
+                            request = request.kind(WebhookKind::from(kind.as_str()));
+                        }
+                        if let Some(text) = &url_contains {
+                            request = request.url_contains(text.clone());
+                        }
+                        if let Some(active) = active {
+                            request = request.active(active);
+                        }
+                        request.send().await.map_err(api)?.into_inner()
+                    }
+                    None => {
+                        let mut request = client.list_whatsapp_project_webhooks().page(page_number);
+                        if let Some(per_page) = per_page {
+                            request = request.per_page(per_page);
+                        }
+                        if let Some(kind) = kind {
+                            request = request.kind(WebhookKind::from(kind.as_str()));
+                        }
+                        request.send().await.map_err(api)?.into_inner()
+                    }
+                };
+                rows(&page.data, PLATFORM_WEBHOOK_COLUMNS, json)?;
+                if page.data.is_empty() || i64::from(page_number) >= page.meta.total_pages {
+                    return Ok(());
+                }
+                page_number += 1;
+            }
+        }
+        PlatformWebhookCommand::Get { id } => show(
+            &client
+                .get_whatsapp_project_webhook()
+                .webhook_id(id.as_str())
+                .send()
+                .await
+                .map_err(api)?
+                .data,
+            json,
+        ),
+        PlatformWebhookCommand::Create {
+            phone_number_id,
+            url,
+            events,
+            kind,
+            secret,
+            inactive,
+            settings,
+        } => {
+            let secret_key = optional_secret(&secret)?;
+            let kind = WebhookKind::from(kind.unwrap_or(Kind::Kapso).as_str());
+            let window = settings.buffer_window_seconds.and_then(NonZeroU8::new);
+            let size = settings.max_buffer_size.and_then(NonZeroU8::new);
+            let inactivity = settings.inactivity_minutes.and_then(NonZeroU16::new);
+            let created = match phone_number_id {
+                Some(phone) => {
+                    let Some(secret_key) = secret_key else {
+                        return Err(Failure::Usage(
+                            "a phone-number webhook needs a secret: --secret-env NAME, --secret-file PATH or --secret".into(),
+                        ));
+                    };
+                    let body = types::NewPhoneNumberWebhook {
+                        url,
+                        kind,
+                        secret_key,
+                        events: events_of(events),
+                        active: Some(!inactive),
+                        headers: json_headers(settings.headers),
+                        buffer_enabled: settings.buffer,
+                        buffer_window_seconds: window,
+                        max_buffer_size: size,
+                        buffer_events: None,
+                        inactivity_minutes: inactivity,
+                        payload_version: None,
+                    };
+                    client
+                        .create_whatsapp_phone_number_webhook()
+                        .phone_number_id(phone)
+                        .body(types::WhatsappWebhookRequest {
+                            whatsapp_webhook: body,
+                        })
+                        .send()
+                        .await
+                        .map_err(api)?
+                        .into_inner()
+                }
+                None => {
+                    let body = types::NewProjectWebhook {
+                        url,
+                        phone_number_id: None,
+                        kind,
+                        secret_key,
+                        events: events_of(events),
+                        active: Some(!inactive),
+                        headers: json_headers(settings.headers),
+                        buffer_enabled: settings.buffer,
+                        buffer_window_seconds: window,
+                        max_buffer_size: size,
+                        buffer_events: None,
+                        inactivity_minutes: inactivity,
+                        payload_version: None,
+                    };
+                    client
+                        .create_whatsapp_project_webhook()
+                        .body(types::WhatsappProjectWebhookRequest {
+                            whatsapp_webhook: body,
+                        })
+                        .send()
+                        .await
+                        .map_err(api)?
+                        .into_inner()
+                }
+            };
+            show(&created.data, json)
+        }
+        PlatformWebhookCommand::Update {
+            id,
+            url,
+            events,
+            active,
+            secret,
+            settings,
+        } => {
+            let changes = types::WebhookChanges {
+                url,
+                kind: None,
+                secret_key: optional_secret(&secret)?,
+                active,
+                buffer_enabled: settings.buffer,
+                buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
+                max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
+                inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
+                events: events_of(events),
+                buffer_events: None,
+                headers: json_headers(settings.headers),
+                payload_version: None,
+            };
+            if serde_json::to_value(&changes).ok() == Some(serde_json::json!({})) {
+                return Err(Failure::Usage(
+                    "nothing to change: pass --url, --event, --active, a secret or a setting"
+                        .into(),
+                ));
+            }
+            let updated = client
+                .update_whatsapp_project_webhook()
+                .webhook_id(id.as_str())
+                .body(types::WhatsappWebhookUpdateRequest {
+                    whatsapp_webhook: changes,
+                })
+                .send()
+                .await
+                .map_err(api)?;
+            show(&updated.data, json)
+        }
+        PlatformWebhookCommand::Delete { id } => {
+            client
+                .delete_whatsapp_project_webhook()
+                .webhook_id(id.as_str())
+                .send()
+                .await
+                .map_err(api)?;
+            deleted(&id, json);
+            Ok(())
+        }
+        PlatformWebhookCommand::Test { id, event } => {
+            let body = types::TestWebhookRequest {
+                event_type: event.map(WebhookEvent::from),
+            };
+            let answer = client
+                .test_whatsapp_project_webhook()
+                .webhook_id(id.as_str())
+                .body(body)
+                .send()
+                .await
+                .map_err(api)?;
+            show(&answer.into_inner(), json)
         }
     }
 }

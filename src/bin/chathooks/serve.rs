@@ -102,16 +102,26 @@ pub(crate) async fn fake(args: FakeArgs, json: bool) -> Result<(), Failure> {
             if json {
                 println!(
                     "{}",
-                    json!({"platform": "kapso", "base_url": fake.base_url(), "api_key": fake.api_key(), "config_id": fake.config_id()})
+                    json!({
+                        "platform": "kapso",
+                        "base_url": fake.base_url(),
+                        "platform_base_url": fake.platform_base_url(),
+                        "api_key": fake.api_key(),
+                        "config_id": fake.config_id(),
+                        "phone_number_id": fake.phone_number_id(),
+                    })
                 );
             } else {
-                println!("Kapso fake on 127.0.0.1 (Ctrl-C to stop)");
-                println!("base URL  {}", fake.base_url());
-                println!("API key   {}", fake.api_key());
-                println!("config    {}", fake.config_id());
+                println!("Kapso fake on 127.0.0.1, legacy and Platform APIs (Ctrl-C to stop)");
+                println!("base URL           {}", fake.base_url());
+                println!("Platform base URL  {}", fake.platform_base_url());
+                println!("API key            {}", fake.api_key());
+                println!("config (legacy)    {}", fake.config_id());
+                println!("phone number id    {}", fake.phone_number_id());
                 println!(
-                    "  export KAPSO_BASE_URL={} KAPSO_API_KEY={}",
+                    "  export KAPSO_BASE_URL={} KAPSO_PLATFORM_BASE_URL={} KAPSO_API_KEY={}",
                     fake.base_url(),
+                    fake.platform_base_url(),
                     fake.api_key()
                 );
             }

@@ -8,16 +8,16 @@
 //! Without `KIRIM_API_KEY` / `KAPSO_API_KEY`, each platform is played by `chathooks::testing`'s
 //! fake on 127.0.0.1: create → list → pause → rotate the secret → a signed delivery sent by the
 //! fake, received and verified by a local receiver (this program) → delete. With a key set, that
-//! platform's real API is used, read-only unless `--write` is given (Kapso also needs
-//! `KAPSO_CONFIG_ID`; `QUICKSTART_WEBHOOK_URL` sets the URL `--write` registers). Real platforms
-//! deliver to public URLs only, so the delivery step runs against the fakes alone.
+//! platform's real API is used (Kapso: the Platform API, and the legacy one too when
+//! `KAPSO_CONFIG_ID` is set), read-only unless `--write` is given (`QUICKSTART_WEBHOOK_URL` sets
+//! the URL `--write` registers). Real platforms deliver to public URLs only, so the delivery step
+//! runs against the fakes alone.
 
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chathooks::kapso::legacy::types as kapso_types;
 use chathooks::kapso::WebhookEvent;
 use chathooks::kirim::{EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
 use chathooks::testing::{FakeKapso, FakeKirim};
@@ -291,49 +291,62 @@ async fn kirim_real(write: bool) -> Result<()> {
 }
 
 async fn kapso_fake(receiver: &Receiver) -> Result<()> {
+    use chathooks::kapso::platform::types as platform_types;
     let fake = FakeKapso::start().await?;
-    println!("Kapso: no KAPSO_API_KEY, so a local fake (chathooks::testing::FakeKapso)");
+    println!("Kapso: no KAPSO_API_KEY, so a local fake of both Kapso APIs (chathooks::testing::FakeKapso)");
     println!(
-        "  base URL {}  config {}",
-        fake.base_url(),
-        fake.config_id()
+        "  Platform API {}  phone number {}",
+        fake.platform_base_url(),
+        fake.phone_number_id()
     );
-    let client = fake.client()?;
-    let config = fake.config_id().to_owned();
+    let client = fake.platform_client()?;
     let url = format!("{}/kapso", receiver.url);
     let secret = "quickstart-kapso-secret";
     *receiver.kapso_secret.lock().unwrap() = secret.to_owned();
 
     let webhook = client
-        .create_whatsapp_webhook()
-        .whatsapp_config_id(&config)
+        .create_whatsapp_phone_number_webhook()
+        .phone_number_id(fake.phone_number_id())
         .body_map(|b| {
             b.whatsapp_webhook(
-                kapso_types::NewWhatsappWebhook::builder()
+                platform_types::NewPhoneNumberWebhook::builder()
                     .url(&url)
                     .secret_key(SecretString::from(secret))
-                    .events(vec![WebhookEvent::MessageReceived]),
+                    .events(Some(vec![WebhookEvent::MessageReceived])),
             )
         })
         .send()
         .await?
         .into_inner()
         .data;
-    println!("  1. create  webhook {} -> {url}", webhook.id);
-    let page = client
+    println!(
+        "  1. create  webhook {} ({}) -> {url}",
+        webhook.id, webhook.kind
+    );
+    let page = client.list_whatsapp_project_webhooks().send().await?;
+    println!(
+        "  2. list    {} webhook(s) in project {}",
+        page.data.len(),
+        fake.project_id()
+    );
+    let legacy = fake
+        .client()?
         .list_whatsapp_webhooks()
-        .whatsapp_config_id(&config)
+        .whatsapp_config_id(fake.config_id())
         .send()
         .await?;
-    println!("  2. list    {} webhook(s)", page.data.len());
+    println!(
+        "             the legacy API lists {} under config {}",
+        legacy.data.len(),
+        fake.config_id()
+    );
     client
-        .update_whatsapp_webhook()
-        .whatsapp_config_id(&config)
-        .id(&webhook.id)
+        .update_whatsapp_project_webhook()
+        .webhook_id(webhook.id.as_str())
         .body_map(|b| {
             b.whatsapp_webhook(
-                kapso_types::WhatsappWebhookChanges::builder()
-                    .buffer_enabled(true)
+                platform_types::WebhookChanges::builder()
+                    .buffer_enabled(Some(true))
                     .max_buffer_size(std::num::NonZeroU8::new(10)),
             )
         })
@@ -346,10 +359,23 @@ async fn kapso_fake(receiver: &Receiver) -> Result<()> {
         .collect();
     fake.deliver_batch("whatsapp.message.received", &samples)
         .await;
+    let log = client.list_webhook_deliveries().send().await?;
+    for entry in &log.data {
+        println!(
+            "     delivery log: {} {} {} after {} attempt(s)",
+            entry.id,
+            entry.event,
+            entry
+                .status
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            entry.attempt_count
+        );
+    }
     client
-        .delete_whatsapp_webhook()
-        .whatsapp_config_id(&config)
-        .id(&webhook.id)
+        .delete_whatsapp_project_webhook()
+        .webhook_id(webhook.id.as_str())
         .send()
         .await?;
     println!("  5. delete  webhook {}", webhook.id);
@@ -357,47 +383,59 @@ async fn kapso_fake(receiver: &Receiver) -> Result<()> {
 }
 
 async fn kapso_real(write: bool) -> Result<()> {
-    let client = chathooks::kapso::legacy::Client::from_env()?;
-    let config = std::env::var("KAPSO_CONFIG_ID").map_err(|_| "set KAPSO_CONFIG_ID too")?;
-    println!("Kapso: the real API at {}", client.base_url());
-    let page = client
-        .list_whatsapp_webhooks()
-        .whatsapp_config_id(&config)
-        .send()
-        .await?;
+    let client = chathooks::kapso::platform::Client::from_env()?;
+    println!("Kapso: the real Platform API at {}", client.base_url());
+    let page = client.list_whatsapp_project_webhooks().send().await?;
     for webhook in &page.data {
         println!(
-            "  {} {:?} active {:?}",
-            webhook.id, webhook.url, webhook.active
+            "  {} {} active {} {}",
+            webhook.id, webhook.kind, webhook.active, webhook.url
+        );
+    }
+    let log = client.list_webhook_deliveries().send().await?;
+    println!(
+        "  {} webhook(s); {} delivery log entr(y/ies) in the last 24 h (first page)",
+        page.data.len(),
+        log.data.len()
+    );
+    if let Ok(config) = std::env::var("KAPSO_CONFIG_ID") {
+        let legacy = chathooks::kapso::legacy::Client::from_env()?;
+        let webhooks = legacy
+            .list_whatsapp_webhooks()
+            .whatsapp_config_id(&config)
+            .send()
+            .await?;
+        println!(
+            "  legacy API: {} webhook(s) under config {config}",
+            webhooks.data.len()
         );
     }
     if !write {
-        println!("  (read-only: pass --write to create, deactivate and delete a webhook)");
+        println!("  (read-only: pass --write to create and delete an inactive project webhook)");
         return Ok(());
     }
     let url = std::env::var("QUICKSTART_WEBHOOK_URL")
         .unwrap_or_else(|_| "https://example.com/hooks/kapso".into());
     let webhook = client
-        .create_whatsapp_webhook()
-        .whatsapp_config_id(&config)
+        .create_whatsapp_project_webhook()
         .body_map(|b| {
             b.whatsapp_webhook(
-                kapso_types::NewWhatsappWebhook::builder()
+                chathooks::kapso::platform::types::NewProjectWebhook::builder()
                     .url(&url)
-                    .secret_key(SecretString::from("chathooks-quickstart-change-me"))
-                    .events(vec![WebhookEvent::MessageReceived])
-                    .active(false),
+                    .events(Some(vec![WebhookEvent::from(
+                        "whatsapp.phone_number.created",
+                    )]))
+                    .active(Some(false)),
             )
         })
         .send()
         .await?
         .into_inner()
         .data;
-    println!("  created inactive webhook {} -> {url}", webhook.id);
+    println!("  created inactive project webhook {} -> {url}", webhook.id);
     client
-        .delete_whatsapp_webhook()
-        .whatsapp_config_id(&config)
-        .id(&webhook.id)
+        .delete_whatsapp_project_webhook()
+        .webhook_id(webhook.id.as_str())
         .send()
         .await?;
     println!("  deleted {}", webhook.id);

@@ -16,11 +16,14 @@ use chathooks::testing::{samples, DeliveryOutcome, FakeKapso, FakeKirim};
 use chathooks::webhooks::{kapso, kirim};
 use serde_json::{json, Value};
 
+/// One request a receiver saw: its headers and body.
+type Seen = (Vec<(String, String)>, Vec<u8>);
+
 /// A receiver on 127.0.0.1 that records every request and answers the queued statuses (then 200).
 #[derive(Clone, Default)]
 struct Receiver {
-    seen: Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>,
-    answers: Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
 }
 
 impl Receiver {
@@ -37,35 +40,22 @@ impl Receiver {
     fn answer(&self, status: u16, times: usize) {
         let mut answers = self.answers.lock().unwrap();
         for _ in 0..times {
-            answers.push_back((status, None));
+            answers.push_back(status);
         }
     }
-    fn seen(&self) -> Vec<(Vec<(String, String)>, Vec<u8>)> {
+    fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
 
-async fn record(
-    State(receiver): State<Receiver>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, HeaderMap) {
+async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
         .collect();
     receiver.seen.lock().unwrap().push((headers, body.to_vec()));
-    let (status, retry_after) = receiver
-        .answers
-        .lock()
-        .unwrap()
-        .pop_front()
-        .unwrap_or((200, None));
-    let mut out = HeaderMap::new();
-    if let Some(r) = retry_after {
-        out.insert("retry-after", r.parse().unwrap());
-    }
-    (StatusCode::from_u16(status).unwrap(), out)
+    let status = receiver.answers.lock().unwrap().pop_front().unwrap_or(200);
+    StatusCode::from_u16(status).unwrap()
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

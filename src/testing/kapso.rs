@@ -648,7 +648,7 @@ fn boolean(text: Option<&str>) -> Option<bool> {
 }
 
 /// One page of `items` and its `meta` (`page`, `per_page`, `total_pages`, `total_count`).
-fn paginate<'a, T>(items: &'a [T], page: usize, per_page: usize) -> (&'a [T], Value) {
+fn paginate<T>(items: &[T], page: usize, per_page: usize) -> (&[T], Value) {
     let total = items.len();
     let start = (page - 1).saturating_mul(per_page).min(total);
     let end = start.saturating_add(per_page).min(total);

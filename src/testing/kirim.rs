@@ -218,7 +218,7 @@ impl FakeKirim {
             let targets: Vec<(String, String)> = data
                 .subscriptions
                 .iter()
-                .filter(|s| s.status == "active" && s.events.iter().any(|e| *e == event_type))
+                .filter(|s| s.status == "active" && s.events.contains(&event_type))
                 .map(|s| (s.id.clone(), s.url.clone()))
                 .collect();
             targets

@@ -370,31 +370,20 @@ async fn run_delivery(
         if !webhook.active {
             break; // held: stays pending
         }
-        let mut headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("X-Webhook-Event".into(), event_type.to_owned()),
-            (
-                "X-Webhook-Payload-Version".into(),
-                webhook
-                    .payload_version
-                    .clone()
-                    .unwrap_or_else(|| "v2".into()),
-            ),
-            ("X-Idempotency-Key".into(), idempotency_key.clone()),
-        ];
-        if let Some(size) = batch {
-            headers.push(("X-Webhook-Batch".into(), "true".into()));
-            headers.push(("X-Batch-Size".into(), size.to_string()));
-        }
-        for (name, value) in &webhook.headers {
-            if let Some(value) = value.as_str() {
-                headers.push((name.clone(), value.to_owned()));
-            }
-        }
-        headers.push((
-            crate::webhooks::kapso::SIGNATURE_HEADER.into(),
-            crate::webhooks::kapso::sign(&webhook.secret_key, &body),
-        ));
+        let custom: Vec<(String, String)> = webhook
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned())))
+            .collect();
+        // The body is payload v2 whatever the webhook's `payload_version` says.
+        let headers = super::samples::kapso_delivery_headers(
+            &webhook.secret_key,
+            event_type,
+            &body,
+            &idempotency_key,
+            batch,
+            &custom,
+        );
         let result = delivery::send(
             &state.http,
             &webhook.url,

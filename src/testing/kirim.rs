@@ -324,14 +324,8 @@ async fn run_delivery(state: Arc<Shared>, row_id: String) {
             finish(&state, &row_id, DeliveryOutcome::Failed, None);
             return;
         };
-        let mut headers: Vec<(String, String)> =
-            crate::webhooks::kirim::sign_headers(&secrets, now, &body)
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
         let attempt_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        headers.push(("X-Kirim-Delivery-Id".into(), ulid("wbd")));
-        headers.push(("X-Kirim-Attempt".into(), attempt_number.to_string()));
+        let headers = super::samples::kirim_delivery_headers(&secrets, now, &body, attempt_number);
         let result =
             delivery::send(&state.http, &url, &headers, &body, settings.allow_remote).await;
         let attempt = Attempt {

@@ -17,6 +17,7 @@
 use serde_json::{json, Value};
 
 use super::{now_unix, random_chars, rfc3339, ulid, uuid};
+use crate::webhooks::{kapso as kapso_webhooks, kirim as kirim_webhooks};
 
 /// The Kirim.chat event types with a sample (the developers.kirim.chat catalogue).
 pub const KIRIM_EVENTS: &[&str] = &[
@@ -211,4 +212,57 @@ pub fn kapso_batch(event_type: &str, size: usize) -> Option<Value> {
         .map(|_| kapso(event_type))
         .collect::<Option<Vec<_>>>()?;
     Some(json!({"type": event_type, "batch": true, "data": data}))
+}
+
+/// The headers of one Kirim.chat delivery attempt of `body`, as the fake sends them: those of
+/// [`crate::webhooks::kirim::sign_headers`] (signed with every secret at `timestamp`), then
+/// `X-Kirim-Delivery-Id` (a fresh `wbd_…`, unique per attempt) and `X-Kirim-Attempt`.
+pub fn kirim_delivery_headers<S: AsRef<str>>(
+    secrets: &[S],
+    timestamp: i64,
+    body: &[u8],
+    attempt: u32,
+) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = kirim_webhooks::sign_headers(secrets, timestamp, body)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    headers.push(("X-Kirim-Delivery-Id".into(), ulid("wbd")));
+    headers.push(("X-Kirim-Attempt".into(), attempt.to_string()));
+    headers
+}
+
+/// The headers of one Kapso delivery of `body`, as the fake sends them: `Content-Type`,
+/// `X-Webhook-Event`, `X-Webhook-Payload-Version`, `X-Idempotency-Key`, on batches
+/// `X-Webhook-Batch: true` and `X-Batch-Size`, the webhook's custom `headers`, then
+/// `X-Webhook-Signature` (hex HMAC-SHA256 of the body with `secret`).
+pub fn kapso_delivery_headers(
+    secret: &str,
+    event_type: &str,
+    body: &[u8],
+    idempotency_key: &str,
+    batch_size: Option<usize>,
+    custom: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("X-Webhook-Event".to_owned(), event_type.to_owned()),
+        ("X-Webhook-Payload-Version".to_owned(), "v2".to_owned()),
+        ("X-Idempotency-Key".to_owned(), idempotency_key.to_owned()),
+    ];
+    if let Some(size) = batch_size {
+        headers.push(("X-Webhook-Batch".into(), "true".into()));
+        headers.push(("X-Batch-Size".into(), size.to_string()));
+    }
+    headers.extend(custom.iter().cloned());
+    headers.push((
+        kapso_webhooks::SIGNATURE_HEADER.into(),
+        kapso_webhooks::sign(secret, body),
+    ));
+    headers
+}
+
+/// A fresh idempotency key, as Kapso sends one per event (a UUID).
+pub fn idempotency_key() -> String {
+    uuid()
 }

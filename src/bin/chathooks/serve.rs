@@ -385,15 +385,7 @@ pub(crate) async fn trigger(args: TriggerArgs, json: bool) -> Result<(), Failure
             let body =
                 samples::kirim(&args.event_type).ok_or_else(|| unknown(samples::KIRIM_EVENTS))?;
             let body = body.to_string().into_bytes();
-            let mut headers: Vec<(String, String)> = kirim::sign_headers(&secrets, now(), &body)
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            headers.push((
-                "X-Kirim-Delivery-Id".into(),
-                format!("wbd_TRIGGER{}", now()),
-            ));
-            headers.push(("X-Kirim-Attempt".into(), "1".into()));
+            let headers = samples::kirim_delivery_headers(&secrets, now(), &body, 1);
             (body, headers)
         }
         Platform::Kapso => {
@@ -406,20 +398,14 @@ pub(crate) async fn trigger(args: TriggerArgs, json: bool) -> Result<(), Failure
             }
             .ok_or_else(|| unknown(samples::KAPSO_EVENTS))?;
             let body = body.to_string().into_bytes();
-            let mut headers = vec![
-                ("Content-Type".to_owned(), "application/json".to_owned()),
-                ("X-Webhook-Event".to_owned(), args.event_type.clone()),
-                ("X-Webhook-Payload-Version".to_owned(), "v2".to_owned()),
-                (
-                    "X-Idempotency-Key".to_owned(),
-                    format!("trigger-{}-{}", now(), std::process::id()),
-                ),
-            ];
-            if let Some(size) = args.batch {
-                headers.push(("X-Webhook-Batch".into(), "true".into()));
-                headers.push(("X-Batch-Size".into(), size.to_string()));
-            }
-            headers.push((kapso::SIGNATURE_HEADER.into(), kapso::sign(secret, &body)));
+            let headers = samples::kapso_delivery_headers(
+                secret,
+                &args.event_type,
+                &body,
+                &samples::idempotency_key(),
+                args.batch.map(usize::from),
+                &[],
+            );
             (body, headers)
         }
     };

@@ -34,6 +34,7 @@ fn a_single_delivery_verifies_and_parses() {
         ("X-Webhook-Payload-Version", "v2"),
     ];
     let delivery = Verifier::new(["kapso-secret-key-1"])
+        .unwrap()
         .verify(&headers[..], SINGLE)
         .unwrap();
     assert_eq!(delivery.idempotency_key.as_deref(), Some("idem-1"));
@@ -67,7 +68,7 @@ fn a_single_delivery_verifies_and_parses() {
 #[test]
 fn signature_variants() {
     let sig = vector("kapso_message_received", "kapso-secret-key-1");
-    let verifier = Verifier::new(["kapso-secret-key-1"]);
+    let verifier = Verifier::new(["kapso-secret-key-1"]).unwrap();
     for value in [
         sig.clone(),
         sig.to_uppercase(),
@@ -103,7 +104,7 @@ fn signature_variants() {
 fn several_secrets_after_a_rotation() {
     let old = vector("kapso_batch", "kapso-secret-key-0");
     let new = vector("kapso_batch", "kapso-secret-key-1");
-    let verifier = Verifier::new(["kapso-secret-key-1", "kapso-secret-key-0"]);
+    let verifier = Verifier::new(["kapso-secret-key-1", "kapso-secret-key-0"]).unwrap();
     verifier
         .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
         .unwrap();
@@ -112,6 +113,7 @@ fn several_secrets_after_a_rotation() {
         .unwrap();
     assert_eq!(
         Verifier::new(["kapso-secret-key-2"])
+            .unwrap()
             .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
             .unwrap_err(),
         Error::NoMatchingSignature
@@ -128,6 +130,7 @@ fn a_batch_yields_every_event_in_order() {
         ("X-Batch-Size", "3"),
     ];
     let delivery = Verifier::new(["kapso-secret-key-1"])
+        .unwrap()
         .verify(&headers[..], BATCH)
         .unwrap();
     assert!(delivery.batch);
@@ -149,7 +152,10 @@ fn a_batch_yields_every_event_in_order() {
 fn a_batch_size_header_that_disagrees_is_an_error() {
     let sig = kapso::sign("k", BATCH);
     let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", "4")];
-    let delivery = Verifier::new(["k"]).verify(&headers[..], BATCH).unwrap();
+    let delivery = Verifier::new(["k"])
+        .unwrap()
+        .verify(&headers[..], BATCH)
+        .unwrap();
     assert_eq!(
         kapso::parse(&delivery, BATCH).unwrap_err(),
         Error::BatchSizeMismatch { header: 4, body: 3 }
@@ -160,6 +166,7 @@ fn a_batch_size_header_that_disagrees_is_an_error() {
     ];
     assert!(matches!(
         Verifier::new(["k"])
+            .unwrap()
             .verify(&headers[..], BATCH)
             .unwrap_err(),
         Error::MalformedHeader {
@@ -177,7 +184,10 @@ fn unknown_events_and_fields_are_kept() {
         ("X-Webhook-Signature", sig.as_str()),
         ("X-Webhook-Event", "project.event"),
     ];
-    let delivery = Verifier::new(["k"]).verify(&headers[..], body).unwrap();
+    let delivery = Verifier::new(["k"])
+        .unwrap()
+        .verify(&headers[..], body)
+        .unwrap();
     let events = kapso::parse(&delivery, body).unwrap();
     assert_eq!(events[0].kind(), EventKind::Other("project.event".into()));
     assert_eq!(events[0].payload.extra["future"], serde_json::json!([1, 2]));
@@ -189,6 +199,7 @@ fn empty_and_non_utf8_bodies_verify_but_do_not_parse() {
     for body in [&b""[..], &[0xc3, 0x28, 0xff][..], &b"[1,2]"[..]] {
         let sig = kapso::sign("k", body);
         let delivery = Verifier::new(["k"])
+            .unwrap()
             .verify(&[("X-Webhook-Signature", sig)], body)
             .unwrap();
         assert!(matches!(
@@ -236,7 +247,7 @@ proptest! {
     #[test]
     fn sign_then_verify_round_trips(body in proptest::collection::vec(any::<u8>(), 0..512), secret in "[ -~]{1,40}") {
         let sig = kapso::sign(&secret, &body);
-        prop_assert!(Verifier::new([secret.as_str()]).verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
+        prop_assert!(Verifier::new([secret.as_str()]).unwrap().verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
     }
 
     #[test]
@@ -249,7 +260,7 @@ proptest! {
         let i = bit.index(body.len() * 8);
         tampered[i / 8] ^= 1 << (i % 8);
         prop_assert_eq!(
-            Verifier::new(["k"]).verify(&[("X-Webhook-Signature", sig)], &tampered).unwrap_err(),
+            Verifier::new(["k"]).unwrap().verify(&[("X-Webhook-Signature", sig)], &tampered).unwrap_err(),
             Error::NoMatchingSignature
         );
     }
@@ -296,6 +307,7 @@ fn every_documented_event_kind_is_named_and_project_events_keep_their_fields() {
     }
     let body = br#"{"type":"workflow.execution.failed","workflow_execution":{"id":"we_1","error":"boom"},"conversation":{"id":"conv-9","kapso":{"messages_count":4}}}"#;
     let delivery = Verifier::new(["k"])
+        .unwrap()
         .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
         .unwrap();
     let events = kapso::parse(&delivery, body).unwrap();
@@ -311,6 +323,7 @@ fn every_documented_event_kind_is_named_and_project_events_keep_their_fields() {
 fn unexpected_types_in_the_kapso_block_do_not_reject_the_event() {
     let body = br#"{"message":{"id":"wamid.X","kapso":{"origin":"cloud_api","has_media":"yes","direction":7,"media_url":"https://example.test/m","future":true}}}"#;
     let delivery = Verifier::new(["k"])
+        .unwrap()
         .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
         .unwrap();
     let events = kapso::parse(&delivery, body).unwrap();
@@ -335,6 +348,7 @@ fn an_event_data_envelope_is_unwrapped() {
     let body = br#"{"event":"whatsapp.conversation.ended","data":{"conversation":{"id":"conv-9","status":"ended"},"phone_number_id":"123"}}"#;
     let sig = kapso::sign("k", body);
     let delivery = Verifier::new(["k"])
+        .unwrap()
         .verify(&[("X-Webhook-Signature", sig)], body)
         .unwrap();
     let events = kapso::parse(&delivery, body).unwrap();

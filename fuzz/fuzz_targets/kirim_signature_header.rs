@@ -11,9 +11,11 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(header) = SignatureHeader::parse(value) {
         assert!(!header.signatures.is_empty());
-        assert!(header.signatures.iter().all(|s| s.len() == 32));
+        assert!(header.timestamp_text.bytes().all(|b| b.is_ascii_digit()));
     }
-    let verifier = Verifier::new(["whsec_fuzz", "whsec_other"]);
+    let Ok(verifier) = Verifier::new(["whsec_fuzz", "whsec_other"]) else {
+        return;
+    };
     let _ = verifier.verify_at(&[("X-Kirim-Signature", value)], b"{}", 1_764_000_000);
     let _ = verifier.verify_at(&[("X-Kirim-Signature-256", value)], data, i64::MIN);
 });

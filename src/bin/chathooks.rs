@@ -182,9 +182,11 @@ fn verify_kirim(
     at: Option<i64>,
     tolerance: Option<u64>,
 ) -> Result<Vec<String>, chathooks::webhooks::Error> {
-    let mut verifier = kirim::Verifier::new(secrets.iter().map(String::as_str));
-    if let Some(secs) = tolerance {
-        verifier = verifier.tolerance(Duration::from_secs(secs));
+    let mut verifier = kirim::Verifier::new(secrets.iter().map(String::as_str))?;
+    match tolerance {
+        Some(0) => verifier = verifier.skip_timestamp_check(),
+        Some(secs) => verifier = verifier.tolerance(Duration::from_secs(secs)),
+        None => {}
     }
     let delivery = verifier.verify_at(headers, body, at.unwrap_or_else(now))?;
     let event = kirim::parse(&delivery, body)?;
@@ -216,7 +218,7 @@ fn verify_kapso(
     body: &[u8],
 ) -> Result<Vec<String>, chathooks::webhooks::Error> {
     let delivery =
-        kapso::Verifier::new(secrets.iter().map(String::as_str)).verify(headers, body)?;
+        kapso::Verifier::new(secrets.iter().map(String::as_str))?.verify(headers, body)?;
     let events = kapso::parse(&delivery, body)?;
     Ok(events
         .iter()

@@ -19,7 +19,7 @@
 //! let mut headers = kapso::sign_headers("secret_key", body);
 //! headers.push(("X-Idempotency-Key", "idem-1".to_owned()));
 //!
-//! let verifier = Verifier::new(["secret_key", "previous_secret_key"]);
+//! let verifier = Verifier::new(["secret_key", "previous_secret_key"])?;
 //! let seen = MemoryDedupe::new(10_000);
 //! let delivery = verifier.verify(&headers, body)?;
 //! if seen.first_seen(delivery.idempotency_key.as_deref().unwrap_or_default()) {
@@ -36,24 +36,43 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{any_matches, hmac_hex, json, lenient, Error, Headers};
+use super::{decode, hmac_hex, json, lenient, Error, Headers, Secrets, DEFAULT_MAX_BODY_LEN};
 use crate::SecretString;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Webhook-Signature";
 
 /// Verifies Kapso deliveries against one or more `secret_key`s.
+///
+/// Cloning is cheap: clones share the secrets (`Arc`).
 #[derive(Clone, Debug)]
 pub struct Verifier {
-    secrets: Vec<SecretString>,
+    secrets: Secrets,
+    max_body_len: usize,
 }
 
 impl Verifier {
     /// A verifier for these secrets.
-    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Self {
-        Self {
-            secrets: secrets.into_iter().map(Into::into).collect(),
-        }
+    ///
+    /// Fails with [`Error::NoSecrets`] when no secret is given and [`Error::BlankSecret`] when one
+    /// is empty or only whitespace.
+    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, Error> {
+        Ok(Self {
+            secrets: Secrets::new(secrets)?,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        })
+    }
+
+    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
+    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
+    pub fn max_body_len(mut self, bytes: usize) -> Self {
+        self.max_body_len = bytes;
+        self
+    }
+
+    /// The body limit set with [`Verifier::max_body_len`].
+    pub fn body_limit(&self) -> usize {
+        self.max_body_len
     }
 
     /// Verifies a delivery and returns its metadata.
@@ -62,30 +81,33 @@ impl Verifier {
         headers: &(impl Headers + ?Sized),
         body: &[u8],
     ) -> Result<Delivery, Error> {
-        if self.secrets.is_empty() {
-            return Err(Error::NoSecrets);
+        let signature = signature(headers)?;
+        if body.len() > self.max_body_len {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
         }
-        let value = headers.get(SIGNATURE_HEADER).ok_or(Error::MissingHeader {
-            name: SIGNATURE_HEADER,
-        })?;
-        let signature = parse_signature(value).map_err(|reason| Error::MalformedHeader {
-            name: SIGNATURE_HEADER,
-            reason,
-        })?;
-        let secrets: Vec<&[u8]> = self
-            .secrets
-            .iter()
-            .map(|s| s.expose_secret().as_bytes())
-            .collect();
-        if !any_matches(&secrets, &[body], &[signature]) {
+        if !self.secrets.any_matches(&[body], &[signature]) {
             return Err(Error::NoMatchingSignature);
         }
         Delivery::from_headers(headers)
     }
 }
 
+/// Reads and decodes the signature header: the check the axum extractor makes before reading a
+/// body.
+pub(crate) fn signature(headers: &(impl Headers + ?Sized)) -> Result<[u8; 32], Error> {
+    let value = headers.get(SIGNATURE_HEADER).ok_or(Error::MissingHeader {
+        name: SIGNATURE_HEADER,
+    })?;
+    parse_signature(value).map_err(|reason| Error::MalformedHeader {
+        name: SIGNATURE_HEADER,
+        reason,
+    })
+}
+
 /// Decodes `[sha256=]<64 hex digits>`.
-fn parse_signature(value: &str) -> Result<Vec<u8>, String> {
+fn parse_signature(value: &str) -> Result<[u8; 32], String> {
     let value = value.trim();
     let hex_part = match value.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => &value[7..],
@@ -97,7 +119,9 @@ fn parse_signature(value: &str) -> Result<Vec<u8>, String> {
             hex_part.len()
         ));
     }
-    hex::decode(hex_part).map_err(|_| "not hexadecimal".to_owned())
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| "not hexadecimal".to_owned())?;
+    Ok(bytes)
 }
 
 /// The `X-Webhook-Signature` value Kapso sends for `body`: lower-case hex, no prefix.
@@ -406,7 +430,7 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Vec<Event>, Error> {
         };
         return Ok(vec![Event {
             event_type,
-            payload: payload(body)?,
+            payload: decode(body)?,
         }]);
     }
     let Some(Value::Array(items)) = object.remove("data") else {
@@ -427,16 +451,10 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Vec<Event>, Error> {
         .map(|item| {
             Ok(Event {
                 event_type: event_type.clone(),
-                payload: payload(item)?,
+                payload: decode(item)?,
             })
         })
         .collect()
-}
-
-fn payload(value: Value) -> Result<Payload, Error> {
-    serde_json::from_value(value).map_err(|e| Error::InvalidBody {
-        reason: e.to_string(),
-    })
 }
 
 /// Remembers which deliveries were already handled, by `X-Idempotency-Key`.

@@ -5,8 +5,8 @@
 //!   matches any of your secrets.
 //! - Signature: lower-case hex HMAC-SHA256 over the bytes `"{t}.{raw body}"`, keyed with the whole
 //!   `whsec_…` secret string as UTF-8 (it is not base64-decoded).
-//! - Replay window: the timestamp must be within the tolerance of now (300 s by default; `0`
-//!   disables the check). Deduplicate on [`Delivery::event_id`] (`X-Kirim-Event-Id`).
+//! - Replay window: the timestamp must be within the tolerance of now (300 s by default; only
+//!   [`Verifier::skip_timestamp_check`] turns the check off). Deduplicate on [`Delivery::event_id`] (`X-Kirim-Event-Id`).
 //! - One of Kirim's docs sites names the header `X-Kirim-Signature-256`; it is accepted as an
 //!   alias when `X-Kirim-Signature` is absent.
 //!
@@ -14,12 +14,15 @@
 //! `{id, type, created_at, livemode, data}` (`kirim`) and Meta's WhatsApp Cloud API webhook,
 //! passed through verbatim (`meta`: `message.received`, `message.status`).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{any_matches, hmac_hex, json, lenient, Error, Headers, MAX_SIGNATURE_HEADER_LEN};
+use super::{
+    decode, hmac_hex, json, lenient, unix_now, Error, Headers, Secrets, DEFAULT_MAX_BODY_LEN,
+    MAX_SIGNATURE_HEADER_LEN,
+};
 use crate::SecretString;
 
 /// The signature header.
@@ -33,34 +36,66 @@ pub const MAX_SIGNATURES: usize = 16;
 
 /// Verifies Kirim.chat deliveries against one or more signing secrets.
 ///
+/// Cloning is cheap: clones share the secrets (`Arc`).
+///
 /// ```
 /// use std::time::Duration;
 /// use chathooks::webhooks::kirim::Verifier;
 ///
 /// // During a rotation, give both the new and the old secret.
-/// let verifier = Verifier::new(["whsec_new", "whsec_old"]).tolerance(Duration::from_secs(600));
+/// let verifier = Verifier::new(["whsec_new", "whsec_old"])?.tolerance(Duration::from_secs(600));
 /// # let _ = verifier;
+/// // An empty or blank secret (an unset variable read with `unwrap_or_default()`) is refused.
+/// assert!(Verifier::new([""]).is_err());
+/// # Ok::<(), chathooks::webhooks::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Verifier {
-    secrets: Vec<SecretString>,
-    tolerance: Duration,
+    secrets: Secrets,
+    /// `None` only after [`Verifier::skip_timestamp_check`].
+    tolerance: Option<Duration>,
+    max_body_len: usize,
 }
 
 impl Verifier {
     /// A verifier for these secrets with the default 300 s tolerance.
-    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Self {
-        Self {
-            secrets: secrets.into_iter().map(Into::into).collect(),
-            tolerance: DEFAULT_TOLERANCE,
-        }
+    ///
+    /// Fails with [`Error::NoSecrets`] when no secret is given and [`Error::BlankSecret`] when one
+    /// is empty or only whitespace.
+    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, Error> {
+        Ok(Self {
+            secrets: Secrets::new(secrets)?,
+            tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        })
     }
 
-    /// How far the signed timestamp may be from now, either way. `Duration::ZERO` disables the
-    /// check (not recommended: it opens the door to replays).
+    /// How far the signed timestamp may be from now, either way. The timestamp has whole seconds:
+    /// a delivery passes when `|now - t|` is at most `tolerance` (so `Duration::ZERO` accepts only
+    /// `t == now`, and 500 ms as well). To turn the check off, call
+    /// [`Verifier::skip_timestamp_check`].
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
+        self.tolerance = Some(tolerance);
         self
+    }
+
+    /// Turns the timestamp check off: a captured delivery then verifies forever. Only for
+    /// replaying stored deliveries or tests; a receiver should keep the check.
+    pub fn skip_timestamp_check(mut self) -> Self {
+        self.tolerance = None;
+        self
+    }
+
+    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
+    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
+    pub fn max_body_len(mut self, bytes: usize) -> Self {
+        self.max_body_len = bytes;
+        self
+    }
+
+    /// The body limit set with [`Verifier::max_body_len`].
+    pub fn body_limit(&self) -> usize {
+        self.max_body_len
     }
 
     /// Verifies a delivery against the system clock and returns its metadata.
@@ -69,10 +104,7 @@ impl Verifier {
         headers: &(impl Headers + ?Sized),
         body: &[u8],
     ) -> Result<Delivery, Error> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        self.verify_at(headers, body, now)
+        self.verify_at(headers, body, unix_now())
     }
 
     /// Verifies a delivery as if the time were `now` (unix seconds).
@@ -82,58 +114,65 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<Delivery, Error> {
-        if self.secrets.is_empty() {
-            return Err(Error::NoSecrets);
+        let header = signature_header(headers)?;
+        if body.len() > self.max_body_len {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
         }
-        let (name, value) = match headers.get(SIGNATURE_HEADER) {
-            Some(value) => (SIGNATURE_HEADER, value),
-            None => match headers.get(SIGNATURE_HEADER_ALIAS) {
-                Some(value) => (SIGNATURE_HEADER_ALIAS, value),
-                None => {
-                    return Err(Error::MissingHeader {
-                        name: SIGNATURE_HEADER,
-                    })
-                }
-            },
-        };
-        let header = SignatureHeader::parse(value)
-            .map_err(|reason| Error::MalformedHeader { name, reason })?;
-        let timestamp = header.timestamp.to_string();
-        let secrets: Vec<&[u8]> = self
-            .secrets
-            .iter()
-            .map(|s| s.expose_secret().as_bytes())
-            .collect();
-        if !any_matches(
-            &secrets,
-            &[timestamp.as_bytes(), b".", body],
+        // The timestamp is signed as the text Kirim sent, not as a re-formatted integer.
+        if !self.secrets.any_matches(
+            &[header.timestamp_text.as_bytes(), b".", body],
             &header.signatures,
         ) {
             return Err(Error::NoMatchingSignature);
         }
-        let skew = now.saturating_sub(header.timestamp);
-        let tolerance = self.tolerance.as_secs();
-        if tolerance > 0 && skew.unsigned_abs() > tolerance {
-            return Err(Error::TimestampOutsideTolerance {
-                skew_secs: skew,
-                tolerance_secs: tolerance,
-            });
+        if let Some(tolerance) = self.tolerance {
+            let skew = now.saturating_sub(header.timestamp);
+            if Duration::from_secs(skew.unsigned_abs()) > tolerance {
+                return Err(Error::TimestampOutsideTolerance {
+                    skew_secs: skew,
+                    tolerance_secs: tolerance.as_secs(),
+                });
+            }
         }
         Ok(Delivery::from_headers(headers, header.timestamp))
     }
 }
 
+/// Reads and parses the signature header (or its alias): the check the axum extractor makes
+/// before reading a body.
+pub(crate) fn signature_header(
+    headers: &(impl Headers + ?Sized),
+) -> Result<SignatureHeader, Error> {
+    let (name, value) = match headers.get(SIGNATURE_HEADER) {
+        Some(value) => (SIGNATURE_HEADER, value),
+        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
+            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
+            None => {
+                return Err(Error::MissingHeader {
+                    name: SIGNATURE_HEADER,
+                })
+            }
+        },
+    };
+    SignatureHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })
+}
+
 /// A parsed `X-Kirim-Signature` value.
 ///
 /// Rules: comma-separated `key=value` pairs, spaces around them ignored, in any order; exactly one
-/// `t` (a repeated `t` is ambiguous, so malformed); at least one well-formed `v1` (64 hex digits,
-/// either case). Empty or non-hex `v1` entries and unknown keys (`v0`, a future `v2`) are skipped.
+/// `t` (a repeated `t` is ambiguous, so malformed), whose text is what gets signed; at least one
+/// well-formed `v1` (64 hex digits, either case). Empty or non-hex `v1` entries and unknown keys
+/// (`v0`, a future `v2`) are skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureHeader {
     /// The signed unix timestamp.
     pub timestamp: i64,
+    /// The timestamp exactly as sent (the signed text; `t=0123` signs `0123`, not `123`).
+    pub timestamp_text: String,
     /// The decoded `v1` signatures, at most [`MAX_SIGNATURES`].
-    pub signatures: Vec<Vec<u8>>,
+    pub signatures: Vec<[u8; 32]>,
 }
 
 impl SignatureHeader {
@@ -153,7 +192,7 @@ impl SignatureHeader {
                 continue;
             }
             let Some((key, val)) = part.split_once('=') else {
-                return Err(format!("`{}` is not a key=value pair", truncate(part)));
+                return Err("an entry is not a key=value pair".into());
             };
             match key.trim() {
                 "t" => {
@@ -161,37 +200,34 @@ impl SignatureHeader {
                         return Err("more than one `t`".into());
                     }
                     let val = val.trim();
-                    timestamp = Some(
-                        val.parse::<i64>()
-                            .map_err(|_| format!("`t={}` is not unix seconds", truncate(val)))?,
-                    );
+                    if val.is_empty() || !val.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err("`t` is not unix seconds".into());
+                    }
+                    let seconds = val
+                        .parse::<i64>()
+                        .map_err(|_| "`t` is out of range".to_owned())?;
+                    timestamp = Some((seconds, val.to_owned()));
                 }
                 "v1" => {
-                    let val = val.trim();
-                    if val.len() == 64 && signatures.len() < MAX_SIGNATURES {
-                        if let Ok(bytes) = hex::decode(val) {
-                            signatures.push(bytes);
-                        }
+                    let mut bytes = [0u8; 32];
+                    if signatures.len() < MAX_SIGNATURES
+                        && hex::decode_to_slice(val.trim(), &mut bytes).is_ok()
+                    {
+                        signatures.push(bytes);
                     }
                 }
                 _ => {}
             }
         }
-        let timestamp = timestamp.ok_or("no `t=` timestamp")?;
+        let (timestamp, timestamp_text) = timestamp.ok_or("no `t=` timestamp")?;
         if signatures.is_empty() {
             return Err("no well-formed `v1=` signature (64 hex digits)".into());
         }
         Ok(Self {
             timestamp,
+            timestamp_text,
             signatures,
         })
-    }
-}
-
-fn truncate(s: &str) -> &str {
-    match s.char_indices().nth(32) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 
@@ -342,18 +378,18 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
         None => value.get("object").and_then(Value::as_str) == Some("whatsapp_business_account"),
     };
     if meta {
-        let payload: MetaWebhook = from_value(value)?;
+        let payload: MetaWebhook = decode(value)?;
         return Ok(Event::Meta {
             event_type: delivery.event.clone(),
             payload: Box::new(payload),
         });
     }
-    let envelope: Envelope = from_value(value)?;
+    let envelope: Envelope = decode(value)?;
     let data = match envelope.event_type.as_str() {
-        "conversation.assigned" => EventData::ConversationAssigned(from_value(envelope.data)?),
-        "conversation.closed" => EventData::ConversationClosed(from_value(envelope.data)?),
-        "contact.created" => EventData::ContactCreated(from_value(envelope.data)?),
-        "contact.updated" => EventData::ContactUpdated(from_value(envelope.data)?),
+        "conversation.assigned" => EventData::ConversationAssigned(decode(envelope.data)?),
+        "conversation.closed" => EventData::ConversationClosed(decode(envelope.data)?),
+        "contact.created" => EventData::ContactCreated(decode(envelope.data)?),
+        "contact.updated" => EventData::ContactUpdated(decode(envelope.data)?),
         "message.created" => EventData::MessageCreated(envelope.data),
         _ => EventData::Other(envelope.data),
     };
@@ -364,12 +400,6 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
         livemode: envelope.livemode,
         data,
     })))
-}
-
-fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| Error::InvalidBody {
-        reason: e.to_string(),
-    })
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@
 //! let signature = kirim::sign(&[secret], 1_767_225_600, body);
 //! let headers = [("X-Kirim-Signature", signature.as_str()), ("X-Kirim-Source", "kirim")];
 //!
-//! let verifier = kirim::Verifier::new([secret]);
+//! let verifier = kirim::Verifier::new([secret])?;
 //! let delivery = verifier.verify_at(&headers[..], body, 1_767_225_630)?;
 //! let event = kirim::parse(&delivery, body)?;
 //! assert_eq!(event.event_type(), "contact.created");
@@ -78,12 +78,24 @@ impl<H: Headers + ?Sized> Headers for &H {
     }
 }
 
-/// Why a delivery was rejected. Never contains a secret.
+/// Why a delivery was rejected, or a verifier could not be built. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// The verifier was built without any secret.
+    /// A verifier was built without any secret (returned by the `Verifier::new` functions).
     NoSecrets,
+    /// A secret given to a verifier is empty or only whitespace: HMAC accepts such a key, so
+    /// anyone could forge deliveries (returned by the `Verifier::new` functions). Often the sign of
+    /// an unset environment variable read with `unwrap_or_default()`.
+    BlankSecret {
+        /// The secret's position in the list given (0 for the first).
+        index: usize,
+    },
+    /// The body is longer than the verifier's limit (see the `Verifier::max_body_len` methods).
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A required header is absent.
     MissingHeader {
         /// The header's name.
@@ -123,7 +135,15 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NoSecrets => write!(f, "no signing secret was configured"),
+            Error::NoSecrets => write!(f, "no signing secret was given"),
+            Error::BlankSecret { index } => write!(
+                f,
+                "signing secret #{} is empty or blank, which would let anyone forge deliveries",
+                index + 1
+            ),
+            Error::BodyTooLarge { limit } => {
+                write!(f, "the body is longer than the limit of {limit} bytes")
+            }
             Error::MissingHeader { name } => write!(f, "header {name} is missing"),
             Error::MalformedHeader { name, reason } => {
                 write!(f, "header {name} is malformed: {reason}")
@@ -153,14 +173,68 @@ impl std::error::Error for Error {}
 
 impl Error {
     /// Whether the delivery failed authentication (signature or timestamp) rather than being
-    /// malformed: a receiver answers 401 to these and 400 to the others. [`Error::NoSecrets`] is
-    /// neither: it is the receiver's own misconfiguration (the axum extractor answers 500).
+    /// malformed: a receiver answers 401 to these and 400 to the others.
     pub fn is_unauthorized(&self) -> bool {
         matches!(
             self,
             Error::NoMatchingSignature | Error::TimestampOutsideTolerance { .. }
         )
     }
+
+    /// Whether the error is the receiver's own misconfiguration ([`Error::NoSecrets`],
+    /// [`Error::BlankSecret`]) rather than something wrong with a delivery.
+    pub fn is_misconfiguration(&self) -> bool {
+        matches!(self, Error::NoSecrets | Error::BlankSecret { .. })
+    }
+}
+
+/// The longest body the verifiers accept unless told otherwise: 1 MiB.
+pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
+
+/// The signing secrets of a verifier: at least one, none blank, shared (`Arc`) by every clone of
+/// the verifier so that no request copies them.
+#[derive(Clone, Debug)]
+struct Secrets(std::sync::Arc<[crate::SecretString]>);
+
+impl Secrets {
+    /// Refuses an empty list and empty or blank secrets; the error never shows a secret.
+    fn new<S: Into<crate::SecretString>>(
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, Error> {
+        let secrets: Vec<crate::SecretString> = secrets.into_iter().map(Into::into).collect();
+        if secrets.is_empty() {
+            return Err(Error::NoSecrets);
+        }
+        if let Some(index) = secrets.iter().position(crate::SecretString::is_blank) {
+            return Err(Error::BlankSecret { index });
+        }
+        Ok(Self(secrets.into()))
+    }
+
+    /// Whether any `signature` is the HMAC-SHA256 of `parts` under any secret. Each secret costs
+    /// one pass over `parts`; every pair is compared in constant time, with no early exit, so the
+    /// time taken says nothing about which pair matched.
+    fn any_matches(&self, parts: &[&[u8]], signatures: &[[u8; 32]]) -> bool {
+        use hmac::Mac;
+        let mut matched = false;
+        for secret in self.0.iter() {
+            let mac = hmac(secret.expose_secret().as_bytes(), parts);
+            let expected = mac.finalize().into_bytes();
+            for signature in signatures {
+                use subtle::ConstantTimeEq;
+                matched |= bool::from(expected.as_slice().ct_eq(signature));
+            }
+        }
+        matched
+    }
+}
+
+/// The system clock in unix seconds (0 before 1970, saturating far in the future).
+fn unix_now() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.
@@ -183,20 +257,6 @@ fn hmac_hex(secret: &[u8], parts: &[&[u8]]) -> String {
     hex::encode(hmac(secret, parts).finalize().into_bytes())
 }
 
-/// Whether any `signature` is the HMAC of `parts` under any `secret`, compared in constant time.
-fn any_matches<S: AsRef<[u8]>>(secrets: &[S], parts: &[&[u8]], signatures: &[Vec<u8>]) -> bool {
-    use hmac::Mac;
-    let mut matched = false;
-    for secret in secrets {
-        let mac = hmac(secret.as_ref(), parts);
-        for signature in signatures {
-            // Every pair is checked (no early exit), so timing says nothing about which matched.
-            matched |= mac.clone().verify_slice(signature).is_ok();
-        }
-    }
-    matched
-}
-
 /// Deserializes an optional field leniently: a value of an unexpected type becomes `None` instead
 /// of failing the whole event (the raw body is still there for whoever needs it).
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -209,9 +269,18 @@ where
     Ok(serde_json::from_value(value).ok())
 }
 
-/// Parses JSON, naming what is wrong on failure.
+/// Parses JSON bytes, naming what is wrong on failure.
 fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::InvalidBody {
+    serde_json::from_slice(body).map_err(invalid_body)
+}
+
+/// Decodes a JSON value into a type, naming what is wrong on failure.
+fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(invalid_body)
+}
+
+fn invalid_body(e: serde_json::Error) -> Error {
+    Error::InvalidBody {
         reason: e.to_string(),
-    })
+    }
 }

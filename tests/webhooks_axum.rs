@@ -4,7 +4,8 @@
 use axum::extract::FromRef;
 use axum::routing::post;
 use axum::Router;
-use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery, Rejection};
+use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery, KirimDelivery, Rejection};
+use chathooks::webhooks::dedupe::MemoryDedupe;
 use chathooks::webhooks::{kapso, kirim};
 
 #[derive(Clone)]
@@ -32,14 +33,14 @@ async fn serve() -> String {
             post(|d: KirimDelivery| async move {
                 format!(
                     "{} {}",
-                    d.event.event_type(),
+                    d.event.event_type().unwrap(),
                     d.headers.event_id.unwrap_or_default()
                 )
             }),
         )
         .route(
             "/kapso",
-            post(|d: KapsoDelivery| async move { d.events.len().to_string() }),
+            post(|d: KapsoDelivery| async move { d.payload.events().len().to_string() }),
         )
         .with_state(State {
             kirim: kirim::Verifier::new(["whsec_axum_secret"]).unwrap(),
@@ -139,7 +140,7 @@ async fn bodies_over_the_limit_are_refused_whatever_axum_allows() {
     let app = Router::new()
         .route(
             "/kapso",
-            post(|d: KapsoDelivery| async move { d.events.len().to_string() }),
+            post(|d: KapsoDelivery| async move { d.payload.events().len().to_string() }),
         )
         .with_state(State {
             kirim: kirim::Verifier::new(["k"]).unwrap(),
@@ -244,4 +245,117 @@ async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
     let mut answer = vec![0u8; 12];
     stream.read_exact(&mut answer).await.unwrap();
     assert_eq!(&answer, b"HTTP/1.1 400");
+}
+
+#[derive(Clone)]
+struct DedupeState {
+    verifiers: State,
+    dedupe: Dedupe,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FromRef<DedupeState> for kirim::Verifier {
+    fn from_ref(state: &DedupeState) -> Self {
+        state.verifiers.kirim.clone()
+    }
+}
+
+impl FromRef<DedupeState> for kapso::Verifier {
+    fn from_ref(state: &DedupeState) -> Self {
+        state.verifiers.kapso.clone()
+    }
+}
+
+impl FromRef<DedupeState> for Dedupe {
+    fn from_ref(state: &DedupeState) -> Self {
+        state.dedupe.clone()
+    }
+}
+
+#[tokio::test]
+async fn first_seen_answers_duplicates_200_without_calling_the_handler() {
+    use std::sync::atomic::Ordering;
+    let state = DedupeState {
+        verifiers: State {
+            kirim: kirim::Verifier::new(["whsec_axum_secret"]).unwrap(),
+            kapso: kapso::Verifier::new(["kapso_axum_secret"]).unwrap(),
+        },
+        dedupe: Dedupe::new(MemoryDedupe::new(100)),
+        calls: Default::default(),
+    };
+    let calls = state.calls.clone();
+    let app = Router::new()
+        .route(
+            "/kapso",
+            post(
+                |axum::extract::State(state): axum::extract::State<DedupeState>,
+                 FirstSeen(d): FirstSeen<KapsoDelivery>| async move {
+                    state.calls.fetch_add(1, Ordering::SeqCst);
+                    d.dedupe_key.to_string()
+                },
+            ),
+        )
+        .route(
+            "/kirim",
+            post(
+                |axum::extract::State(state): axum::extract::State<DedupeState>,
+                 FirstSeen(d): FirstSeen<KirimDelivery>| async move {
+                    state.calls.fetch_add(1, Ordering::SeqCst);
+                    d.dedupe_key.to_string()
+                },
+            ),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let send = |path: &str, headers: Vec<(&'static str, String)>, body: &'static [u8]| {
+        let mut request = http.post(format!("http://{addr}{path}")).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+
+    // Kapso: a retry, then a replay with a fresh (unsigned) X-Idempotency-Key.
+    let batch: &[u8] = include_bytes!("fixtures/webhooks/kapso_batch.json");
+    let mut headers = kapso::sign_headers("kapso_axum_secret", batch);
+    headers.push(("X-Idempotency-Key", "first".into()));
+    let first = send("/kapso", headers.clone(), batch).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.text().await.unwrap().starts_with("kapso:sha256:"));
+    let retry = send("/kapso", headers.clone(), batch).await.unwrap();
+    assert_eq!(retry.status(), 200);
+    assert_eq!(retry.text().await.unwrap(), "duplicate");
+    headers.pop();
+    headers.push(("X-Idempotency-Key", "forged-fresh-key".into()));
+    let replay = send("/kapso", headers, batch).await.unwrap();
+    assert_eq!(replay.text().await.unwrap(), "duplicate");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // Kirim: the same event re-signed (a retry has a new timestamp) is a duplicate by its `id`,
+    // whatever X-Kirim-Event-Id says.
+    let body: &[u8] = br#"{"id":"evt_dup","type":"contact.created","created_at":"2026-11-24T00:00:00Z","livemode":false,"data":{"contact":{"id":"ctc_1"}}}"#;
+    let first = send(
+        "/kirim",
+        kirim::sign_headers(&["whsec_axum_secret"], now(), body),
+        body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.text().await.unwrap(), "kirim:evt_dup");
+    let mut again = kirim::sign_headers(&["whsec_axum_secret"], now() - 1, body);
+    again.retain(|(name, _)| *name != "X-Kirim-Event-Id");
+    again.push(("X-Kirim-Event-Id", "evt_forged".into()));
+    let again = send("/kirim", again, body).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.text().await.unwrap(), "duplicate");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // A bad signature is still a 401, not a duplicate.
+    let forged = send("/kapso", kapso::sign_headers("other", batch), batch)
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
 }

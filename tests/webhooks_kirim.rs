@@ -55,7 +55,7 @@ fn a_valid_delivery_verifies_and_yields_its_metadata() {
         .verify_at(&headers(&sig), ASSIGNED, T + 10)
         .unwrap();
     assert_eq!(delivery.timestamp, T);
-    assert_eq!(delivery.event.as_deref(), Some("conversation.assigned"));
+    assert_eq!(delivery.event, Some(kirim::EventType::ConversationAssigned));
     assert_eq!(
         delivery.event_id.as_deref(),
         Some("evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")
@@ -70,7 +70,7 @@ fn a_valid_delivery_verifies_and_yields_its_metadata() {
     let kirim::Event::Kirim(event) = kirim::parse(&delivery, ASSIGNED).unwrap() else {
         panic!("a Kirim envelope");
     };
-    assert_eq!(event.id, "evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y");
+    assert_eq!(event.id.as_deref(), Some("evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y"));
     assert_eq!(event.livemode, Some(true));
     let EventData::ConversationAssigned(data) = event.data else {
         panic!("typed data");
@@ -304,11 +304,11 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
         .verify_at(&headers[..], META, T)
         .unwrap();
     let event = kirim::parse(&delivery, META).unwrap();
-    assert_eq!(event.event_type(), "message.received");
-    let kirim::Event::Meta { payload, .. } = event else {
+    assert_eq!(event.event_type(), Some(&kirim::EventType::MessageReceived));
+    let kirim::Event::Meta(meta) = event else {
         panic!("a Meta payload");
     };
-    let value = &payload.entry[0].changes[0].value;
+    let value = &meta.payload.entry[0].changes[0].value;
     assert_eq!(
         value.metadata.as_ref().unwrap().phone_number_id.as_deref(),
         Some("106540352242922")
@@ -325,7 +325,7 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
         value.contacts[0].profile.as_ref().unwrap().name.as_deref(),
         Some("Sheena Nelson")
     );
-    let enrichment = payload.kirim.as_ref().unwrap();
+    let enrichment = meta.kirim.as_ref().unwrap();
     assert_eq!(
         enrichment.contact_id.as_deref(),
         Some("ctc_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")

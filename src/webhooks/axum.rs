@@ -15,6 +15,10 @@
 //! (missing or malformed header, body not an event). The detailed reason goes to the
 //! application: take `Result<KirimDelivery, Rejection>` in your handler and read
 //! [`Rejection::reason`], or enable the `tracing` feature for a `tracing` warning per rejection.
+//! **500** is kept for the receiver's own trouble (a failing dedupe store).
+//!
+//! [`FirstSeen`] wraps either extractor with deduplication on the signed body's key: duplicates
+//! are answered **200** and never reach your handler.
 //!
 //! ```
 //! use axum::{routing::post, Router};
@@ -34,13 +38,13 @@
 //! }
 //!
 //! async fn on_kirim(delivery: KirimDelivery) -> &'static str {
-//!     println!("{} ({:?})", delivery.event.event_type(), delivery.headers.event_id);
+//!     println!("{:?} (dedupe on {})", delivery.event.event_type(), delivery.dedupe_key);
 //!     "ok"
 //! }
 //! async fn on_kapso(delivery: Result<KapsoDelivery, Rejection>) -> Result<&'static str, Rejection> {
 //!     let delivery = delivery.inspect_err(|rejected| eprintln!("rejected: {}", rejected.reason()))?;
-//!     for event in &delivery.events {
-//!         println!("{} {:?}", event.event_type, event.id());
+//!     for event in delivery.payload.events() {
+//!         println!("{:?} {:?}", event.event_type, event.id());
 //!     }
 //!     Ok("ok")
 //! }
@@ -59,12 +63,14 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::dedupe::{DedupeError, DedupeKey, DedupeStore};
 use super::{kapso, kirim, Error};
 
 /// A verified, parsed Kirim.chat delivery.
@@ -74,20 +80,109 @@ pub struct KirimDelivery {
     pub headers: kirim::Delivery,
     /// The parsed event.
     pub event: kirim::Event,
+    /// The key to deduplicate on, from the signed body ([`kirim::Event::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
     /// The raw body, as signed.
     pub body: Bytes,
 }
 
-/// A verified, parsed Kapso delivery: one event, or every event of a batch.
+/// A verified, parsed Kapso delivery: one event, a batch, or a `kind: meta` body.
 #[derive(Clone, Debug)]
 pub struct KapsoDelivery {
     /// What its headers say (event, batch headers, payload version).
     pub headers: kapso::Delivery,
-    /// The events, in order.
-    pub events: Vec<kapso::Event>,
+    /// The parsed body; [`kapso::Payload::events`] lists its events.
+    pub payload: kapso::Payload,
+    /// The key to deduplicate on: the SHA-256 of the signed body ([`kapso::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
     /// The raw body, as signed.
     pub body: Bytes,
 }
+
+/// A delivery that carries a [`DedupeKey`]: what [`FirstSeen`] needs.
+pub trait Deduplicable {
+    /// The key to deduplicate on.
+    fn dedupe_key(&self) -> &DedupeKey;
+}
+
+impl Deduplicable for KirimDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
+    }
+}
+
+impl Deduplicable for KapsoDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
+    }
+}
+
+/// The dedupe store [`FirstSeen`] uses, in your router state (reachable with `FromRef`).
+/// Cloning shares the store.
+#[derive(Clone)]
+pub struct Dedupe(Arc<dyn DedupeStore>);
+
+impl Dedupe {
+    /// Wraps a store ([`MemoryDedupe`](crate::webhooks::dedupe::MemoryDedupe),
+    /// `RedisDedupe`, or yours).
+    pub fn new(store: impl DedupeStore + 'static) -> Self {
+        Self(Arc::new(store))
+    }
+
+    /// The store, e.g. to [`forget`](DedupeStore::forget) a key when handling failed.
+    pub fn store(&self) -> &dyn DedupeStore {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Dedupe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dedupe(..)")
+    }
+}
+
+/// A verified delivery seen for the first time. A duplicate (same [`DedupeKey`] within the
+/// store's TTL) is answered **200** without calling the handler, so the platform stops retrying;
+/// a store failure is answered **500**, so it retries later.
+///
+/// The key is recorded before the handler runs: if handling fails, call
+/// [`DedupeStore::forget`] so that the platform's retry gets through.
+///
+/// ```
+/// use axum::{extract::FromRef, routing::post, Router};
+/// use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery};
+/// use chathooks::webhooks::{dedupe::MemoryDedupe, kapso};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     kapso: kapso::Verifier,
+///     dedupe: Dedupe,
+/// }
+/// impl FromRef<AppState> for kapso::Verifier {
+///     fn from_ref(state: &AppState) -> Self { state.kapso.clone() }
+/// }
+/// impl FromRef<AppState> for Dedupe {
+///     fn from_ref(state: &AppState) -> Self { state.dedupe.clone() }
+/// }
+///
+/// async fn on_kapso(FirstSeen(delivery): FirstSeen<KapsoDelivery>) -> &'static str {
+///     println!("{} events", delivery.payload.events().len());
+///     "ok"
+/// }
+///
+/// # fn main() -> Result<(), chathooks::webhooks::Error> {
+/// let app: Router = Router::new()
+///     .route("/hooks/kapso", post(on_kapso))
+///     .with_state(AppState {
+///         kapso: kapso::Verifier::new(["secret_key"])?,
+///         dedupe: Dedupe::new(MemoryDedupe::new(100_000)),
+///     });
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FirstSeen<T>(pub T);
 
 /// Why a delivery was rejected, in detail (for logs, never for the sender).
 #[derive(Debug)]
@@ -97,6 +192,10 @@ pub enum RejectionReason {
     Webhook(Error),
     /// The body could not be read (the connection broke, …).
     BodyRead(String),
+    /// [`FirstSeen`]: the delivery was already handled (answered 200).
+    Duplicate(DedupeKey),
+    /// [`FirstSeen`]: the dedupe store failed (answered 500).
+    Dedupe(DedupeError),
 }
 
 impl fmt::Display for RejectionReason {
@@ -104,6 +203,8 @@ impl fmt::Display for RejectionReason {
         match self {
             RejectionReason::Webhook(e) => e.fmt(f),
             RejectionReason::BodyRead(e) => write!(f, "the body could not be read: {e}"),
+            RejectionReason::Duplicate(key) => write!(f, "a duplicate delivery ({key})"),
+            RejectionReason::Dedupe(e) => e.fmt(f),
         }
     }
 }
@@ -119,11 +220,15 @@ pub struct Rejection {
 impl Rejection {
     fn new(status: StatusCode, reason: RejectionReason) -> Self {
         #[cfg(feature = "tracing")]
-        tracing::warn!(status = status.as_u16(), reason = %reason, "webhook delivery rejected");
+        if status == StatusCode::OK {
+            tracing::debug!(reason = %reason, "webhook delivery skipped");
+        } else {
+            tracing::warn!(status = status.as_u16(), reason = %reason, "webhook delivery rejected");
+        }
         Self { status, reason }
     }
 
-    /// The status the rejection answers with.
+    /// The status the rejection answers with (200 for a duplicate).
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -136,6 +241,7 @@ impl Rejection {
     /// The generic text the response carries.
     fn public_text(&self) -> &'static str {
         match self.status {
+            StatusCode::OK => "duplicate",
             StatusCode::UNAUTHORIZED => "invalid signature",
             StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
             StatusCode::INTERNAL_SERVER_ERROR => "internal error",
@@ -209,9 +315,11 @@ where
         let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
         let headers = verifier.verify(&parts.headers, &body)?;
         let event = kirim::parse(&headers, &body)?;
+        let dedupe_key = event.dedupe_key(&body);
         Ok(Self {
             headers,
             event,
+            dedupe_key,
             body,
         })
     }
@@ -230,11 +338,37 @@ where
         let (parts, body) = req.into_parts();
         let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
         let headers = verifier.verify(&parts.headers, &body)?;
-        let events = kapso::parse(&headers, &body)?;
+        let payload = kapso::parse(&headers, &body)?;
         Ok(Self {
             headers,
-            events,
+            payload,
+            dedupe_key: kapso::dedupe_key(&body),
             body,
         })
+    }
+}
+
+impl<S, T> FromRequest<S> for FirstSeen<T>
+where
+    S: Send + Sync,
+    T: FromRequest<S, Rejection = Rejection> + Deduplicable + Send,
+    Dedupe: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let delivery = T::from_request(req, state).await?;
+        let dedupe = Dedupe::from_ref(state);
+        match dedupe.0.first_seen(delivery.dedupe_key()).await {
+            Ok(true) => Ok(Self(delivery)),
+            Ok(false) => Err(Rejection::new(
+                StatusCode::OK,
+                RejectionReason::Duplicate(delivery.dedupe_key().clone()),
+            )),
+            Err(e) => Err(Rejection::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                RejectionReason::Dedupe(e),
+            )),
+        }
     }
 }

@@ -291,3 +291,42 @@ fn an_event_data_envelope_is_unwrapped() {
     assert_eq!(events[0].id(), Some("conv-9"));
     assert_eq!(events[0].data.phone_number_id.as_deref(), Some("123"));
 }
+
+#[test]
+fn the_body_limit_applies_before_the_signature_is_checked() {
+    let body = vec![b' '; 2048];
+    let headers = [("X-Webhook-Signature", kapso::sign("k", &body))];
+    let verifier = Verifier::new(["k"]).unwrap();
+    assert_eq!(verifier.body_limit(), 1024 * 1024);
+    verifier.verify(&headers, &body).unwrap();
+    let small = verifier.max_body_len(1024);
+    assert_eq!(
+        small.verify(&headers, &body).unwrap_err(),
+        Error::BodyTooLarge { limit: 1024 }
+    );
+    // No HMAC is computed over an oversized body, whatever its signature.
+    let forged = [("X-Webhook-Signature", "0".repeat(64))];
+    assert_eq!(
+        small.verify(&forged, &body).unwrap_err(),
+        Error::BodyTooLarge { limit: 1024 }
+    );
+}
+
+#[test]
+fn secrets_are_refused_when_blank_and_never_shown() {
+    assert_eq!(
+        Verifier::new(Vec::<String>::new()).unwrap_err(),
+        Error::NoSecrets
+    );
+    assert_eq!(
+        Verifier::new(["\t"]).unwrap_err(),
+        Error::BlankSecret { index: 0 }
+    );
+    let verifier = Verifier::new(["kapso-very-secret"]).unwrap();
+    let clone = verifier.clone();
+    assert!(!format!("{verifier:?}{clone:?}").contains("very-secret"));
+    let a = chathooks::SecretString::from("same");
+    assert_eq!(a, chathooks::SecretString::from("same".to_owned()));
+    assert_ne!(a, chathooks::SecretString::from("sama"));
+    assert_ne!(a, chathooks::SecretString::from("same+"));
+}

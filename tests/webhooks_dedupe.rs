@@ -188,3 +188,10 @@ mod redis {
         assert!(err.is_err(), "{err:?}");
     }
 }
+
+#[test]
+fn a_huge_ttl_does_not_overflow() {
+    let seen = MemoryDedupe::new(10).ttl(Duration::MAX);
+    assert!(seen.check_and_set(&key("a")));
+    assert!(!seen.check_and_set(&key("a")));
+}

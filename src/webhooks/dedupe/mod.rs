@@ -153,11 +153,14 @@ impl MemoryDedupe {
         }
     }
 
-    /// How long a key is remembered.
+    /// How long a key is remembered (at most [`MemoryDedupe::MAX_TTL`]).
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
+        self.ttl = ttl.min(Self::MAX_TTL);
         self
     }
+
+    /// The longest TTL kept: ten years (so that expiry times cannot overflow the clock).
+    pub const MAX_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
     /// How many keys it remembers now (expired ones included until they are swept).
     pub fn len(&self) -> usize {

@@ -59,7 +59,9 @@ impl RedisDedupe {
 
     /// How long a key is remembered: whole seconds, rounded up, at least one.
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+        let secs = ttl
+            .as_secs()
+            .saturating_add(u64::from(ttl.subsec_nanos() > 0));
         self.ttl_secs = secs.max(1);
         self
     }

@@ -179,6 +179,67 @@ mod redis {
         assert!(new_again, "a key is new again after its TTL");
     }
 
+    /// Two receivers behind a load balancer: a retry that lands on the other replica is still a
+    /// duplicate, because they share one Redis.
+    #[cfg(feature = "axum")]
+    #[tokio::test]
+    async fn two_axum_replicas_answer_a_retry_on_the_other_replica_as_a_duplicate() {
+        use axum::extract::FromRef;
+        use axum::routing::post;
+        use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery};
+        use chathooks::webhooks::kapso;
+
+        #[derive(Clone)]
+        struct State {
+            verifier: kapso::Verifier,
+            dedupe: Dedupe,
+        }
+        impl FromRef<State> for kapso::Verifier {
+            fn from_ref(state: &State) -> Self {
+                state.verifier.clone()
+            }
+        }
+        impl FromRef<State> for Dedupe {
+            fn from_ref(state: &State) -> Self {
+                state.dedupe.clone()
+            }
+        }
+
+        let server = RedisServer::start();
+        let mut replicas = Vec::new();
+        for name in ["replica-a", "replica-b"] {
+            let store = RedisDedupe::connect(&server.url).await.unwrap();
+            let app = axum::Router::new()
+                .route(
+                    "/kapso",
+                    post(move |FirstSeen(d): FirstSeen<KapsoDelivery>| async move {
+                        format!("{name} handled {} events", d.payload.events().len())
+                    }),
+                )
+                .with_state(State {
+                    verifier: kapso::Verifier::new(["kapso-secret"]).unwrap(),
+                    dedupe: Dedupe::new(store),
+                });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            replicas.push(format!("http://{addr}/kapso"));
+        }
+        let body: &[u8] = br#"{"message":{"id":"wamid.replicated"},"phone_number_id":"1"}"#;
+        let http = reqwest::Client::new();
+        let mut answers = Vec::new();
+        for url in &replicas {
+            let mut request = http.post(url).body(body);
+            for (name, value) in kapso::sign_headers("kapso-secret", body) {
+                request = request.header(name, value);
+            }
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            answers.push(answer.text().await.unwrap());
+        }
+        assert_eq!(answers, ["replica-a handled 1 events", "duplicate"]);
+    }
+
     #[tokio::test]
     async fn a_store_failure_is_an_error_not_a_verdict() {
         let server = RedisServer::start();

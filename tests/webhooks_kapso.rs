@@ -176,7 +176,7 @@ fn unknown_events_and_fields_are_kept() {
     let sig = kapso::sign("k", body);
     let headers = [
         ("X-Webhook-Signature", sig.as_str()),
-        ("X-Webhook-Event", "project.event"),
+        ("X-Webhook-Event", "workflow.execution.resumed"),
     ];
     let delivery = Verifier::new(["k"])
         .unwrap()
@@ -185,7 +185,7 @@ fn unknown_events_and_fields_are_kept() {
     let events = kapso::parse(&delivery, body).unwrap().events().to_vec();
     assert_eq!(
         events[0].event_type,
-        Some(WebhookEvent::Other("project.event".into()))
+        Some(WebhookEvent::Other("workflow.execution.resumed".into()))
     );
     assert_eq!(events[0].data.extra["future"], serde_json::json!([1, 2]));
     assert_eq!(events[0].id(), None);

@@ -79,7 +79,7 @@ async fn receive(
     let verdict = if platform == "kirim" {
         let secrets = receiver.kirim_secrets.lock().unwrap().clone();
         kirim::Verifier::new(secrets)
-            .verify(&headers, &body)
+            .and_then(|verifier| verifier.verify(&headers, &body))
             .and_then(|d| kirim::parse(&d, &body).map(|e| (d, e)))
             .map(|(delivery, event)| {
                 let signatures = headers
@@ -88,7 +88,7 @@ async fn receive(
                     .map_or(0, |(_, v)| v.matches("v1=").count());
                 format!(
                     "{} {} (attempt {}, {signatures} signature(s))",
-                    event.event_type(),
+                    event.event_type().map_or("-", |t| t.as_str()),
                     delivery.event_id.unwrap_or_default(),
                     delivery.attempt.unwrap_or(1),
                 )
@@ -96,12 +96,16 @@ async fn receive(
     } else {
         let secret = receiver.kapso_secret.lock().unwrap().clone();
         kapso::Verifier::new([secret])
-            .verify(&headers, &body)
+            .and_then(|verifier| verifier.verify(&headers, &body))
             .and_then(|d| kapso::parse(&d, &body))
-            .map(|events| {
-                events
+            .map(|payload| {
+                payload
+                    .events()
                     .iter()
-                    .map(|e| format!("{} {}", e.event_type, e.id().unwrap_or("-")))
+                    .map(|e| {
+                        let kind = e.event_type.as_ref().map_or("-", |t| t.as_str());
+                        format!("{kind} {}", e.id().unwrap_or("-"))
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             })

@@ -12,31 +12,35 @@
 //! (same Kirim event id, same Kapso `X-Idempotency-Key`) answers 200 without being handled again,
 //! so the platform stops retrying it.
 
-use std::sync::Arc;
-
-use axum::extract::{FromRef, State};
+use axum::extract::FromRef;
 use axum::routing::post;
 use axum::Router;
-use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery};
-use chathooks::webhooks::kapso::{DedupeStore, MemoryDedupe};
+use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery, KirimDelivery, Rejection};
+use chathooks::webhooks::dedupe::MemoryDedupe;
 use chathooks::webhooks::{kapso, kirim};
 
+/// One platform's route state: its verifier and the shared dedupe store.
 #[derive(Clone)]
-struct AppState {
-    kirim: kirim::Verifier,
-    kapso: kapso::Verifier,
-    seen: Arc<MemoryDedupe>,
+struct Route<V> {
+    verifier: V,
+    dedupe: Dedupe,
 }
 
-impl FromRef<AppState> for kirim::Verifier {
-    fn from_ref(state: &AppState) -> Self {
-        state.kirim.clone()
+impl FromRef<Route<kirim::Verifier>> for kirim::Verifier {
+    fn from_ref(route: &Route<kirim::Verifier>) -> Self {
+        route.verifier.clone()
     }
 }
 
-impl FromRef<AppState> for kapso::Verifier {
-    fn from_ref(state: &AppState) -> Self {
-        state.kapso.clone()
+impl FromRef<Route<kapso::Verifier>> for kapso::Verifier {
+    fn from_ref(route: &Route<kapso::Verifier>) -> Self {
+        route.verifier.clone()
+    }
+}
+
+impl<V> FromRef<Route<V>> for Dedupe {
+    fn from_ref(route: &Route<V>) -> Self {
+        route.dedupe.clone()
     }
 }
 
@@ -52,58 +56,78 @@ fn secrets(var: &str) -> Vec<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (kirim_secrets, kapso_secrets) = (
-        secrets("KIRIM_WEBHOOK_SECRET"),
-        secrets("KAPSO_WEBHOOK_SECRET"),
-    );
-    if kirim_secrets.is_empty() && kapso_secrets.is_empty() {
+    let dedupe = Dedupe::new(MemoryDedupe::new(100_000));
+    let mut app = Router::new();
+    let kirim_secrets = secrets("KIRIM_WEBHOOK_SECRET");
+    if !kirim_secrets.is_empty() {
+        let route = Route {
+            verifier: kirim::Verifier::new(kirim_secrets)?,
+            dedupe: dedupe.clone(),
+        };
+        app = app.merge(
+            Router::new()
+                .route("/kirim", post(on_kirim))
+                .with_state(route),
+        );
+    }
+    let kapso_secrets = secrets("KAPSO_WEBHOOK_SECRET");
+    if !kapso_secrets.is_empty() {
+        let route = Route {
+            verifier: kapso::Verifier::new(kapso_secrets)?,
+            dedupe,
+        };
+        app = app.merge(
+            Router::new()
+                .route("/kapso", post(on_kapso))
+                .with_state(route),
+        );
+    }
+    if !app.has_routes() {
         return Err("set KIRIM_WEBHOOK_SECRET and/or KAPSO_WEBHOOK_SECRET".into());
     }
-    let state = AppState {
-        kirim: kirim::Verifier::new(kirim_secrets),
-        kapso: kapso::Verifier::new(kapso_secrets),
-        seen: Arc::new(MemoryDedupe::new(100_000)),
-    };
-    let app = Router::new()
-        .route("/kirim", post(on_kirim))
-        .route("/kapso", post(on_kapso))
-        .with_state(state);
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!(
-        "listening on http://{}/kirim and /kapso",
-        listener.local_addr()?
-    );
+    println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())
 }
 
-async fn on_kirim(State(state): State<AppState>, delivery: KirimDelivery) -> &'static str {
-    let id = delivery.delivery.event_id.clone().unwrap_or_default();
-    if !id.is_empty() && !state.seen.first_seen(&format!("kirim:{id}")) {
-        println!("kirim  duplicate {id}: already handled");
-        return "duplicate";
-    }
+/// Duplicates are answered 200 (the platform stops retrying) and printed; failures are answered
+/// 401/400 and their reason printed here, never sent back.
+fn rejected(platform: &str, rejection: &Rejection) {
     println!(
-        "kirim  {} {id} (attempt {})",
-        delivery.event.event_type(),
-        delivery.delivery.attempt.unwrap_or(1)
+        "{platform}  {} ({})",
+        rejection.reason(),
+        rejection.status()
     );
-    "ok"
 }
 
-async fn on_kapso(State(state): State<AppState>, delivery: KapsoDelivery) -> &'static str {
-    if let Some(key) = &delivery.delivery.idempotency_key {
-        if !state.seen.first_seen(&format!("kapso:{key}")) {
-            println!("kapso  duplicate {key}: already handled");
-            return "duplicate";
-        }
+async fn on_kirim(
+    delivery: Result<FirstSeen<KirimDelivery>, Rejection>,
+) -> Result<&'static str, Rejection> {
+    let FirstSeen(delivery) = delivery.inspect_err(|r| rejected("kirim", r))?;
+    println!(
+        "kirim  {} {} (attempt {})",
+        delivery.event.event_type().map_or("-", |t| t.as_str()),
+        delivery.dedupe_key,
+        delivery.headers.attempt.unwrap_or(1)
+    );
+    Ok("ok")
+}
+
+async fn on_kapso(
+    delivery: Result<FirstSeen<KapsoDelivery>, Rejection>,
+) -> Result<&'static str, Rejection> {
+    let FirstSeen(delivery) = delivery.inspect_err(|r| rejected("kapso", r))?;
+    for event in delivery.payload.events() {
+        println!(
+            "kapso  {} {}",
+            event.event_type.as_ref().map_or("-", |t| t.as_str()),
+            event.id().unwrap_or("-")
+        );
     }
-    for event in &delivery.events {
-        println!("kapso  {} {}", event.event_type, event.id().unwrap_or("-"));
-    }
-    "ok"
+    Ok("ok")
 }

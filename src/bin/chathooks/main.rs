@@ -297,12 +297,16 @@ fn verify(
 ) -> Result<(), Failure> {
     let secrets = secrets.resolve()?;
     let body = read_body(body_file)?;
+    let invalid = |e: chathooks::webhooks::Error| Failure::Usage(e.to_string());
     let lines = match platform {
         Platform::Kirim => {
-            let mut verifier = kirim::Verifier::new(secrets.iter().map(String::as_str));
-            if let Some(secs) = tolerance {
-                verifier = verifier.tolerance(Duration::from_secs(secs));
-            }
+            let mut verifier =
+                kirim::Verifier::new(secrets.iter().map(String::as_str)).map_err(invalid)?;
+            verifier = match tolerance {
+                Some(0) => verifier.skip_timestamp_check(),
+                Some(secs) => verifier.tolerance(Duration::from_secs(secs)),
+                None => verifier,
+            };
             verifier
                 .verify_at(headers, &body, at.unwrap_or_else(now))
                 .and_then(|d| kirim::parse(&d, &body).map(|e| vec![serve::kirim_line(&d, &e)]))
@@ -314,9 +318,15 @@ fn verify(
                 ));
             }
             kapso::Verifier::new(secrets.iter().map(String::as_str))
+                .map_err(invalid)?
                 .verify(headers, &body)
                 .and_then(|d| kapso::parse(&d, &body))
-                .map(|events| events.iter().map(serve::kapso_line).collect())
+                .map(|payload| {
+                    serve::kapso_events(&payload)
+                        .into_iter()
+                        .map(|(kind, id)| format!("{kind} {id}"))
+                        .collect()
+                })
         }
     };
     let lines = lines.map_err(|e| Failure::Failed(format!("invalid delivery: {e}")))?;

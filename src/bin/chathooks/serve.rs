@@ -201,8 +201,8 @@ fn print_records(event_type: &str, records: &[DeliveryRecord], json: bool) {
 #[derive(Clone)]
 struct Listener {
     platform: Platform,
-    secrets: Vec<String>,
-    tolerance: Option<u64>,
+    kirim: Option<kirim::Verifier>,
+    kapso: Option<kapso::Verifier>,
     json: bool,
     seen: Arc<Mutex<HashSet<String>>>,
 }
@@ -220,10 +220,23 @@ pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> 
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Failed(e.to_string()))?;
+    let invalid = |e: chathooks::webhooks::Error| Failure::Usage(e.to_string());
+    let (kirim, kapso) = match args.platform {
+        Platform::Kirim => {
+            let mut verifier = kirim::Verifier::new(secrets).map_err(invalid)?;
+            verifier = match args.tolerance {
+                Some(0) => verifier.skip_timestamp_check(),
+                Some(secs) => verifier.tolerance(Duration::from_secs(secs)),
+                None => verifier,
+            };
+            (Some(verifier), None)
+        }
+        Platform::Kapso => (None, Some(kapso::Verifier::new(secrets).map_err(invalid)?)),
+    };
     let state = Listener {
         platform: args.platform,
-        secrets,
-        tolerance: args.tolerance,
+        kirim,
+        kapso,
         json,
         seen: Arc::default(),
     };
@@ -244,39 +257,49 @@ pub(crate) fn kirim_line(delivery: &kirim::Delivery, event: &kirim::Event) -> St
     format!("{kind} {id}")
 }
 
+/// The event type and id of a Kirim event (`-` for what is unknown).
 fn kirim_event(delivery: &kirim::Delivery, event: &kirim::Event) -> (String, String) {
-    match event {
-        kirim::Event::Kirim(e) => (e.event_type.clone(), e.id.clone()),
-        kirim::Event::Meta { payload, .. } => {
-            let first_id = payload.entry.iter().flat_map(|e| &e.changes).find_map(|c| {
-                c.value
-                    .messages
-                    .first()
-                    .map(|m| m.id.as_str())
-                    .or_else(|| c.value.statuses.first().map(|s| s.id.as_str()))
-            });
-            let id = delivery.event_id.as_deref().or(first_id).unwrap_or("-");
-            (or_dash(event.event_type()), id.to_owned())
+    let kind = event
+        .event_type()
+        .map_or_else(|| "-".to_owned(), |k| k.as_str().to_owned());
+    let id = match event {
+        kirim::Event::Kirim(e) => e.id.clone(),
+        kirim::Event::Meta(e) => {
+            let first = e
+                .payload
+                .messages()
+                .map(|m| m.id.as_str())
+                .chain(e.payload.statuses().map(|s| s.id.as_str()))
+                .next();
+            delivery.event_id.as_deref().or(first).map(str::to_owned)
         }
-        other => (or_dash(other.event_type()), "-".to_owned()),
-    }
+        _ => None,
+    };
+    (kind, id.unwrap_or_else(|| "-".to_owned()))
 }
 
-fn or_dash(text: &str) -> String {
-    if text.is_empty() {
-        "-".to_owned()
-    } else {
-        text.to_owned()
+/// The `(type, id)` of each event of a Kapso delivery: its events, or `meta <wamid>` for each
+/// message and status of a `kind: meta` body.
+pub(crate) fn kapso_events(payload: &kapso::Payload) -> Vec<(String, String)> {
+    if let Some(meta) = payload.meta() {
+        return meta
+            .messages()
+            .map(|m| ("meta".to_owned(), m.id.clone()))
+            .chain(meta.statuses().map(|s| ("meta".to_owned(), s.id.clone())))
+            .collect();
     }
-}
-
-/// One Kapso event as `type id`.
-pub(crate) fn kapso_line(event: &kapso::Event) -> String {
-    format!(
-        "{} {}",
-        or_dash(&event.event_type),
-        event.id().unwrap_or("-")
-    )
+    payload
+        .events()
+        .iter()
+        .map(|e| {
+            (
+                e.event_type
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |k| k.as_str().to_owned()),
+                e.id().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
 }
 
 fn timestamp() -> String {
@@ -290,28 +313,22 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
-    // (event type, id) of each event, and the dedupe key, or why the delivery is refused.
-    let verdict = match state.platform {
-        Platform::Kirim => {
-            let mut verifier = kirim::Verifier::new(state.secrets.iter().map(String::as_str));
-            if let Some(secs) = state.tolerance {
-                verifier = verifier.tolerance(Duration::from_secs(secs));
-            }
-            verifier.verify(&headers, &body).and_then(|d| {
-                let event = kirim::parse(&d, &body)?;
-                Ok((vec![kirim_event(&d, &event)], d.event_id.clone()))
-            })
-        }
-        Platform::Kapso => kapso::Verifier::new(state.secrets.iter().map(String::as_str))
-            .verify(&headers, &body)
-            .and_then(|d| {
-                let events = kapso::parse(&d, &body)?;
-                let events = events
-                    .iter()
-                    .map(|e| (or_dash(&e.event_type), e.id().unwrap_or("-").to_owned()))
-                    .collect();
-                Ok((events, d.idempotency_key.clone()))
-            }),
+    // (event type, id) of each event, and the dedupe key (from the signed body), or why the
+    // delivery is refused.
+    let verdict = match (&state.kirim, &state.kapso) {
+        (Some(verifier), _) => verifier.verify(&headers, &body).and_then(|d| {
+            let event = kirim::parse(&d, &body)?;
+            let key = event.dedupe_key(&body).as_str().to_owned();
+            Ok((vec![kirim_event(&d, &event)], key))
+        }),
+        (None, Some(verifier)) => verifier.verify(&headers, &body).and_then(|d| {
+            let payload = kapso::parse(&d, &body)?;
+            Ok((
+                kapso_events(&payload),
+                kapso::dedupe_key(&body).as_str().to_owned(),
+            ))
+        }),
+        (None, None) => Err(chathooks::webhooks::Error::NoSecrets),
     };
     let time = timestamp();
     let platform = match state.platform {
@@ -320,13 +337,11 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
     };
     match verdict {
         Ok((events, key)) => {
-            let duplicate = key.is_some_and(|k| {
-                !state
-                    .seen
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(k)
-            });
+            let duplicate = !state
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key);
             let verdict = if duplicate {
                 "verified (duplicate)"
             } else {

@@ -932,11 +932,11 @@ async fn kapso_platform_api_shares_the_fakes_store_and_logs_deliveries() {
             .await
             .unwrap()
             .into_inner();
-        if page.data.first().is_some_and(|d| {
-            d.status
-                .as_ref()
-                .is_some_and(|s| s.to_string() == "delivered")
-        }) {
+        if page
+            .data
+            .first()
+            .is_some_and(|d| d.status.as_ref().is_some_and(|s| s.as_str() == "delivered"))
+        {
             log = Some(page);
             break;
         }

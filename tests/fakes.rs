@@ -973,3 +973,50 @@ async fn kapso_platform_api_shares_the_fakes_store_and_logs_deliveries() {
     );
     assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
 }
+
+#[tokio::test]
+async fn kapso_meta_webhooks_receive_raw_meta_bodies_keyed_by_their_sha256() {
+    let fake = FakeKapso::start().await.unwrap();
+    let (receiver, url) = Receiver::start().await;
+    let hooks = format!(
+        "{}/whatsapp/phone_numbers/{}/webhooks",
+        fake.platform_base_url(),
+        fake.phone_number_id()
+    );
+    let key = Some(("x-api-key", fake.api_key()));
+    let body = json!({"whatsapp_webhook": {"kind": "meta", "url": url, "secret_key": "meta-secret", "events": ["ignored"]}});
+    let (status, _, created) = raw("POST", &hooks, key, &[], Some(body)).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        created["data"]["events"],
+        json!([]),
+        "meta webhooks' events are normalized to []"
+    );
+    // Kapso events do not reach a meta webhook; a forwarded Meta body does.
+    assert!(fake
+        .deliver_sample("whatsapp.message.received")
+        .await
+        .unwrap()
+        .is_empty());
+    // Forwarded to the meta webhooks of the number the body names, and only those.
+    let mut payload = samples::kirim("message.received").unwrap();
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = json!("999");
+    assert!(fake.deliver_meta(&payload).await.is_empty());
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] =
+        json!(fake.phone_number_id());
+    let records = fake.deliver_meta(&payload).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].outcome, DeliveryOutcome::Delivered);
+    let (headers, body) = receiver.seen().pop().unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        header(&headers, "x-idempotency-key"),
+        Some(hex::encode(sha2::Sha256::digest(&body)).as_str())
+    );
+    let delivery = kapso::Verifier::new(["meta-secret"])
+        .unwrap()
+        .verify(&headers, &body)
+        .unwrap();
+    let parsed = kapso::parse(&delivery, &body).unwrap();
+    assert_eq!(parsed.meta().unwrap().messages().count(), 1);
+}

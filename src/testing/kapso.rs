@@ -30,6 +30,8 @@ const DEFAULT_BUFFER_WINDOW: i64 = 5;
 const DEFAULT_BUFFER_SIZE: i64 = 50;
 const DEFAULT_INACTIVITY: i64 = 60;
 const BUFFERABLE: &str = "whatsapp.message.received";
+/// The event type recorded for raw Meta forwards.
+const META_EVENT: &str = "meta";
 
 const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -236,7 +238,7 @@ impl FakeKapso {
     /// active `kapso`-kind webhook subscribed to `event_type`, made through either API, and waits
     /// until each delivery has succeeded or run out of attempts. Project-scoped webhooks get no
     /// message or conversation events, as documented; `meta`-kind webhooks (raw Meta forwarding)
-    /// get nothing from this call. A webhook that buffers this event type receives it as a batch
+    /// get nothing from this call (see [`Self::deliver_meta`]). A webhook that buffers this event type receives it as a batch
     /// of one.
     ///
     /// Each attempt carries Kapso's headers: `X-Webhook-Event`, `X-Webhook-Signature` (hex
@@ -292,6 +294,39 @@ impl FakeKapso {
         records
     }
 
+    /// Forwards a raw WhatsApp Cloud API body (what Meta sends, such as
+    /// [`super::samples::kirim`]`("message.received")`) to every active `meta`-kind webhook of the
+    /// number named in its `metadata.phone_number_id` (or of every number when it names none), and
+    /// waits for each delivery. `X-Idempotency-Key` is the SHA-256 of the body, as Kapso documents
+    /// for meta webhooks; the fake also signs it with `X-Webhook-Signature` (undocumented for
+    /// meta webhooks). Recorded with the event type `meta`.
+    pub async fn deliver_meta(&self, payload: &Value) -> Vec<DeliveryRecord> {
+        let phone = payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"]
+            .as_str()
+            .map(str::to_owned);
+        let targets: Vec<String> = {
+            let data = lock(&self.state.data);
+            data.webhooks
+                .iter()
+                .filter(|w| w.kind == "meta" && w.active)
+                .filter(|w| {
+                    phone.as_ref().is_none_or(|p| {
+                        w.number
+                            .and_then(|n| data.numbers.get(n))
+                            .is_some_and(|n| n.phone_number_id == *p)
+                    })
+                })
+                .map(|w| w.id.clone())
+                .collect()
+        };
+        let body = payload.to_string().into_bytes();
+        let mut records = Vec::with_capacity(targets.len());
+        for id in targets {
+            records.push(run_delivery(&self.state, &id, META_EVENT, body.clone(), None).await);
+        }
+        records
+    }
+
     /// Delivers [`super::samples::kapso`]`(event_type)`.
     pub async fn deliver_sample(
         &self,
@@ -311,7 +346,14 @@ async fn run_delivery(
     body: Vec<u8>,
     batch: Option<usize>,
 ) -> DeliveryRecord {
-    let idempotency_key = uuid();
+    let meta = event_type == META_EVENT;
+    // Kapso webhooks: a unique key per event; meta webhooks: the SHA-256 of the payload.
+    let idempotency_key = if meta {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&body))
+    } else {
+        uuid()
+    };
     let id = uuid();
     {
         let mut data = lock(&state.data);
@@ -375,15 +417,30 @@ async fn run_delivery(
             .iter()
             .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned())))
             .collect();
-        // The body is payload v2 whatever the webhook's `payload_version` says.
-        let headers = super::samples::kapso_delivery_headers(
-            &webhook.secret_key,
-            event_type,
-            &body,
-            &idempotency_key,
-            batch,
-            &custom,
-        );
+        let headers = if meta {
+            // What meta deliveries carry besides X-Idempotency-Key is not documented; the fake
+            // signs them like the others (Kapso "signs all webhooks").
+            let mut headers = vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("X-Idempotency-Key".to_owned(), idempotency_key.clone()),
+            ];
+            headers.extend(custom);
+            headers.push((
+                crate::webhooks::kapso::SIGNATURE_HEADER.to_owned(),
+                crate::webhooks::kapso::sign(&webhook.secret_key, &body),
+            ));
+            headers
+        } else {
+            // The body is payload v2 whatever the webhook's `payload_version` says.
+            super::samples::kapso_delivery_headers(
+                &webhook.secret_key,
+                event_type,
+                &body,
+                &idempotency_key,
+                batch,
+                &custom,
+            )
+        };
         let result = delivery::send(
             &state.http,
             &webhook.url,

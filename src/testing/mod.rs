@@ -54,8 +54,9 @@
 //!   (the shape of Kapso's files; a 422 lists every problem in `error`, separated by `; `). Only
 //!   the WhatsApp numbers the fake knows exist ([`FakeKapso::config_id`] /
 //!   [`FakeKapso::phone_number_id`], [`FakeKapso::add_number`]); others answer 404. `meta`-kind
-//!   webhooks (raw Meta forwarding) are stored and validated but receive no deliveries; the Platform
-//!   test endpoint sends a sample of the webhook's event, for the events [`samples`] covers.
+//!   webhooks (raw Meta forwarding) receive what [`FakeKapso::deliver_meta`] forwards, signed
+//!   like the others (Kapso does not say whether they are). The Platform test endpoint sends a
+//!   sample of the webhook's event, for the events [`samples`] covers.
 //! - Secrets and keys are random per fake but not cryptographically strong: test use only.
 
 mod delivery;

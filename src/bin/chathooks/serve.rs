@@ -130,6 +130,9 @@ pub(crate) async fn fake(args: FakeArgs, json: bool) -> Result<(), Failure> {
     };
     if !json {
         println!("Type an event type and Enter to deliver a sample to the subscribed webhooks.");
+        if args.platform == Platform::Kapso {
+            println!("(`meta` forwards a raw Meta message webhook to the number's meta webhooks.)");
+        }
     }
     // Stdin lines are event types to deliver; at its end the fake keeps serving.
     let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -148,6 +151,13 @@ pub(crate) async fn fake(args: FakeArgs, json: bool) -> Result<(), Failure> {
         }
         let records = match &running {
             Running::Kirim(fake) => fake.deliver_sample(event_type).await,
+            Running::Kapso(fake) if event_type == "meta" => {
+                // A raw Meta message webhook for the fake's number, to its `meta` webhooks.
+                let mut body = samples::kirim("message.received").unwrap_or_default();
+                body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] =
+                    json!(fake.phone_number_id());
+                Ok(fake.deliver_meta(&body).await)
+            }
             Running::Kapso(fake) => fake.deliver_sample(event_type).await,
         };
         match records {

@@ -13,9 +13,11 @@ const BASE: &str = "/whatsapp_configs/config-123abc/whatsapp_webhooks";
 
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
+    // One exchange per call: retries are tested in tests/resilience.rs.
     let client = Client::builder()
         .api_key(KEY)
         .base_url(server.uri())
+        .max_retries(0)
         .build()
         .expect("client builds");
     (server, client)

@@ -100,7 +100,8 @@ pub(crate) fn classify_transport(error: &reqwest::Error) -> Option<TransportFail
         })
     } else if error.is_timeout() {
         Some(TransportFailure::MaybeSent { timeout: true })
-    } else if error.is_request() || error.is_body() {
+    } else if error.is_request() || error.is_body() || error.is_decode() {
+        // reqwest reports a body cut mid-way as a decode error.
         Some(TransportFailure::MaybeSent { timeout: false })
     } else {
         None

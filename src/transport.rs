@@ -236,32 +236,21 @@ impl ClientState {
         request: reqwest::Request,
         attempts: u32,
     ) -> Attempt {
-        let response = match client.execute(request).await {
+        let mut response = match client.execute(request).await {
             Ok(response) => response,
             Err(e) => return Attempt::Transport(e),
         };
-        if response.status().is_success() {
-            let response: http::Response<reqwest::Body> = response.into();
-            let (parts, body) = response.into_parts();
-            return match reqwest::Response::from(http::Response::new(body))
-                .bytes()
-                .await
-            {
-                Ok(bytes) => Attempt::Success(
-                    http::Response::from_parts(parts, reqwest::Body::from(bytes)).into(),
-                ),
-                Err(e) => Attempt::Transport(e),
-            };
-        }
         let status = response.status();
-        let headers = response.headers().clone();
-        let mut response = response;
+        let cap = match status.is_success() {
+            true => usize::MAX,
+            false => self.max_error_body_bytes,
+        };
         let mut body = bytes::BytesMut::new();
         let mut truncated = false;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = self.max_error_body_bytes.saturating_sub(body.len());
+                    let room = cap.saturating_sub(body.len());
                     if chunk.len() > room {
                         body.extend_from_slice(&chunk[..room]);
                         truncated = true;
@@ -273,13 +262,35 @@ impl ClientState {
                 Err(e) => return Attempt::Transport(e),
             }
         }
-        Attempt::Failure(RawErrorResponse {
-            status,
-            headers,
-            body: body.freeze(),
-            truncated,
-            attempts,
-        })
+        let headers = std::mem::take(response.headers_mut());
+        if !status.is_success() {
+            return Attempt::Failure(RawErrorResponse {
+                status,
+                headers,
+                body: body.freeze(),
+                truncated,
+                attempts,
+            });
+        }
+        use reqwest::ResponseBuilderExt;
+        let mut buffered = http::Response::builder()
+            .status(status)
+            .version(response.version())
+            .url(response.url().clone());
+        if let Some(map) = buffered.headers_mut() {
+            *map = headers;
+        }
+        match buffered.body(reqwest::Body::from(body.freeze())) {
+            Ok(buffered) => Attempt::Success(buffered.into()),
+            // Unreachable: the parts come from a valid response.
+            Err(_) => Attempt::Failure(RawErrorResponse {
+                status,
+                headers: reqwest::header::HeaderMap::new(),
+                body: bytes::Bytes::new(),
+                truncated: false,
+                attempts,
+            }),
+        }
     }
 }
 

@@ -253,6 +253,11 @@ impl<'a> Walker<'a> {
     ) {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             if self.stack.iter().any(|r| r == reference) {
+                // A recursive schema: its deeper levels are not walked.
+                self.flag(
+                    path,
+                    &format!("the recursive `{reference}` (below the first level)"),
+                );
                 return;
             }
             self.stack.push(reference.to_owned());

@@ -35,7 +35,7 @@
 //! `GET /webhook_deliveries` with `limit`/`before`/`after`), with its generated builder
 //! `ListWebhookDeliveries` and body `WebhookDeliveryListResponse`:
 //!
-//! ```ignore
+//! ```text
 //! impl<'a> PageRequest for builder::ListWebhookDeliveries<'a> {
 //!     type Page = types::WebhookDeliveryListResponse;
 //!     type Item = types::WebhookDelivery;

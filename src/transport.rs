@@ -126,46 +126,17 @@ impl ClientState {
         );
         #[cfg(feature = "tracing")]
         let started = std::time::Instant::now();
+        #[cfg(not(feature = "tracing"))]
         let _ = operation_id;
-        let replay_safe = retry::replay_safe(
-            request.method(),
-            request.headers().contains_key(IDEMPOTENCY_KEY),
-        );
-        let mut template = request;
-        let mut attempts: u32 = 1;
-        let outcome = loop {
-            let (this, next) = if attempts <= self.retry.max_retries {
-                match template.try_clone() {
-                    Some(copy) => (copy, Some(template)),
-                    None => (template, None),
-                }
-            } else {
-                (template, None)
-            };
-            let outcome = self.attempt(client, this, attempts).await;
-            let Some(next) = next else { break outcome };
-            let wait = match &outcome {
-                Attempt::Success(_) => None,
-                Attempt::Failure(raw) => self.wait_after_status(raw, replay_safe),
-                Attempt::Transport(e) => match retry::classify_transport(e) {
-                    Some(TransportFailure::NotSent { timeout }) => Some((None, timeout)),
-                    Some(TransportFailure::MaybeSent { timeout }) if replay_safe => {
-                        Some((None, timeout))
-                    }
-                    _ => None,
-                },
-            };
-            let Some((retry_after, after_timeout)) = wait else {
-                break outcome;
-            };
-            if !self.budget.try_acquire(after_timeout) {
-                break outcome;
-            }
-            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
-            tokio::time::sleep(delay).await;
-            template = next;
-            attempts += 1;
+        #[cfg(feature = "tracing")]
+        let (outcome, attempts) = {
+            use tracing::Instrument;
+            self.send_with_retries(client, request)
+                .instrument(span.clone())
+                .await
         };
+        #[cfg(not(feature = "tracing"))]
+        let (outcome, _) = self.send_with_retries(client, request).await;
         #[cfg(feature = "tracing")]
         {
             span.record("attempt", attempts);
@@ -202,6 +173,62 @@ impl ClientState {
                 Ok(response.into())
             }
             Attempt::Transport(e) => Err(e),
+        }
+    }
+
+    /// The retry loop: sends attempts until one succeeds, fails for good or the retries run out;
+    /// returns the last outcome and the number of attempts.
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> (Attempt, u32) {
+        let replay_safe = retry::replay_safe(
+            request.method(),
+            request.headers().contains_key(IDEMPOTENCY_KEY),
+        );
+        let mut template = request;
+        let mut attempts: u32 = 1;
+        loop {
+            let (this, next) = if attempts <= self.retry.max_retries {
+                match template.try_clone() {
+                    Some(copy) => (copy, Some(template)),
+                    None => (template, None),
+                }
+            } else {
+                (template, None)
+            };
+            let outcome = self.attempt(client, this, attempts).await;
+            let Some(next) = next else {
+                break (outcome, attempts);
+            };
+            let wait = match &outcome {
+                Attempt::Success(_) => None,
+                Attempt::Failure(raw) => self.wait_after_status(raw, replay_safe),
+                Attempt::Transport(e) => match retry::classify_transport(e) {
+                    Some(TransportFailure::NotSent { timeout }) => Some((None, timeout)),
+                    Some(TransportFailure::MaybeSent { timeout }) if replay_safe => {
+                        Some((None, timeout))
+                    }
+                    _ => None,
+                },
+            };
+            let Some((retry_after, after_timeout)) = wait else {
+                break (outcome, attempts);
+            };
+            if !self.budget.try_acquire(after_timeout) {
+                break (outcome, attempts);
+            }
+            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                attempt = attempts,
+                delay_ms = delay.as_millis() as u64,
+                "chathooks retrying"
+            );
+            tokio::time::sleep(delay).await;
+            template = next;
+            attempts += 1;
         }
     }
 

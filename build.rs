@@ -67,6 +67,17 @@ fn clients() {
             }
         }
     }
+    let names: Vec<String> = generate::PLATFORMS
+        .iter()
+        .filter(|p| std::env::var_os(format!("CARGO_FEATURE_{}", p.name.to_uppercase())).is_some())
+        .map(|p| format!("{:?}", p.name))
+        .collect();
+    tables.push_str(&format!(
+        "/// The specs with a table here (the enabled platforms).\n\
+         #[allow(dead_code)]\n\
+         pub(crate) const SPECS: &[&str] = &[{}];\n",
+        names.join(", ")
+    ));
     tables.push_str(&format!(
         "/// The constraints of the spec named `spec` (`kirim` for `openapi/kirim.yaml`).\n\
          pub(crate) fn constraints_for(spec: &str) -> &'static [crate::validate::Operation] {{\n    \

@@ -300,24 +300,22 @@ impl ClientState {
             });
         }
         use reqwest::ResponseBuilderExt;
-        let mut buffered = http::Response::builder()
+        let mut head = http::Response::builder()
             .status(status)
             .version(response.version())
             .url(response.url().clone());
-        if let Some(map) = buffered.headers_mut() {
+        if let Some(map) = head.headers_mut() {
             *map = headers;
         }
-        match buffered.body(reqwest::Body::from(body.freeze())) {
-            Ok(buffered) => Attempt::Success(buffered.into()),
-            // Unreachable: the parts come from a valid response.
-            Err(_) => Attempt::Failure(RawErrorResponse {
-                status,
-                headers: reqwest::header::HeaderMap::new(),
-                body: bytes::Bytes::new(),
-                truncated: false,
-                attempts,
-            }),
-        }
+        // The parts come from a valid response, so the builder cannot fail; if it did, the answer
+        // would lose only its URL and headers.
+        let head = head.body(()).unwrap_or_else(|_| {
+            let mut plain = http::Response::new(());
+            *plain.status_mut() = status;
+            plain
+        });
+        let body = reqwest::Body::from(body.freeze());
+        Attempt::Success(head.map(|()| body).into())
     }
 }
 
@@ -573,6 +571,11 @@ impl<C: Platform> ClientBuilder<C> {
             idempotency_keys: C::IDEMPOTENCY_KEYS,
             constraints: validate::constraints_for(C::SPEC),
         };
+        debug_assert!(
+            validate::SPECS.contains(&C::SPEC),
+            "no constraint table for the spec {:?}: name it with `spec: \"…\"` in platform_client!",
+            C::SPEC
+        );
         Ok(C::from_parts(&base_url, http, state))
     }
 }
@@ -735,7 +738,8 @@ macro_rules! platform_client {
         $crate::transport::client_hooks!(Operations);
     };
     (@spec $spec:literal) => { $spec };
-    // By convention the module `kapso` is generated from `openapi/kapso.yaml`.
+    // By default the module `kapso` is generated from `openapi/kapso.yaml`; a module named
+    // otherwise passes `spec: "file_stem",` (its constraints are checked before sending).
     (@spec) => {
         $crate::transport::last_path_segment(module_path!())
     };

@@ -268,10 +268,7 @@ pub trait Paginate: PageRequest {
         self.paginate().pages()
     }
     /// The first `max` items, fetching no more pages than needed (see [`Pager::to_vec_max`]).
-    fn to_vec_max(self, max: usize) -> impl Future<Output = Result<Vec<Self::Item>>> + Send
-    where
-        Self::Cursor: Sync,
-    {
+    fn to_vec_max(self, max: usize) -> impl Future<Output = Result<Vec<Self::Item>>> + Send {
         self.paginate().to_vec_max(max)
     }
 }

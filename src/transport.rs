@@ -1,9 +1,11 @@
 //! Shared plumbing of the platform clients: the [`ClientBuilder`], authentication and the hooks
 //! every generated operation runs through.
 //!
-//! The generated clients call [`ClientState`]'s hooks before and around each request: the auth
-//! header, the `User-Agent` and the per-request timeout go on there, so they apply to a
-//! caller-supplied `reqwest::Client` too.
+//! The generated clients call [`ClientState`]'s hooks before and around each request. The `pre`
+//! hook checks the request against the spec ([`crate::validate`]) and puts the auth header, the
+//! `User-Agent`, the timeout and (Kirim.chat `POST`s) an `Idempotency-Key` on it, so they apply to
+//! a caller-supplied `reqwest::Client` too. The `exec` hook sends it, retrying as
+//! [`crate::retry`] describes, and reads every answer's body (an error body up to a cap).
 
 use std::fmt;
 use std::marker::PhantomData;

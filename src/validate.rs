@@ -10,7 +10,8 @@
 //!
 //! ```
 //! # #[cfg(feature = "kirim")]
-//! # async fn run() -> chathooks::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> chathooks::Result<()> {
 //! let client = chathooks::kirim::Client::builder()
 //!     .api_key("kdv_test_0123456789abcdefghijkl")
 //!     .base_url("http://127.0.0.1:9") // nothing listens there: nothing is sent anyway
@@ -26,6 +27,8 @@
 //! assert_eq!((e.field(), e.rule()), ("limit", "maximum"));
 //! # Ok(())
 //! # }
+//! # #[cfg(not(feature = "kirim"))]
+//! # fn main() {}
 //! ```
 
 use std::fmt;

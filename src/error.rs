@@ -268,6 +268,18 @@ impl ApiError {
     }
 }
 
+impl crate::response::ResponseExt for ApiError {
+    fn request_id(&self) -> Option<&str> {
+        ApiError::request_id(self)
+    }
+    fn rate_limit(&self) -> Option<RateLimit> {
+        ApiError::rate_limit(self)
+    }
+    fn idempotent_replayed(&self) -> Option<bool> {
+        ApiError::idempotent_replayed(self)
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "the API answered {}", self.status)?;
@@ -404,18 +416,42 @@ fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
             raw.body.len()
         )),
     };
-    let body_request_id = match &parsed {
-        Some(_) => None,
-        None => body_request_id(&raw.body),
+    // A JSON body that does not fit the envelope (Kapso's files show an integer `status`) still
+    // tells its request id and message.
+    let (body_request_id, body_message) = match &parsed {
+        Some(_) => (None, None),
+        None => (body_request_id(&raw.body), body_message(&raw.body)),
     };
     let error = api_error(raw.status, &raw.headers, parsed, body, raw.attempts);
-    match (error, body_request_id) {
-        (Error::Api(mut e), Some(id)) if e.request_id.is_none() => {
-            e.request_id = Some(id);
+    match error {
+        Error::Api(mut e) => {
+            if e.request_id.is_none() {
+                e.request_id = body_request_id;
+            }
+            if e.message.is_none() {
+                e.message = body_message;
+            }
             Error::Api(e)
         }
-        (error, _) => error,
+        error => error,
     }
+}
+
+/// The message a JSON error body carries when it does not fit the envelope: `message`,
+/// `error` (a string) or `error.message`.
+fn body_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value
+        .get("message")
+        .and_then(|m| m.as_str())
+        .or_else(|| value.get("error").and_then(|e| e.as_str()))
+        .or_else(|| {
+            value
+                .get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(|m| m.as_str())
+        })
+        .map(str::to_owned)
 }
 
 /// Reads the body of a response the transport hook already buffered (every non-success response

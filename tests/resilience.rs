@@ -646,3 +646,65 @@ async fn response_metadata_on_success_and_on_errors() {
     assert_eq!(api.code(), Some("resource_not_found"));
     assert!(!err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_kapso_error_body_with_an_integer_status_keeps_status_message_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(422)
+                .insert_header("x-request-id", "req_k")
+                .set_body_json(json!({"status": 422, "error": "URL is invalid"})),
+        )
+        .mount(&server)
+        .await;
+    let err: Error = kapso_client(&server.uri())
+        .get_whatsapp_webhook()
+        .whatsapp_config_id("c")
+        .id("w")
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status(), 422);
+    assert_eq!(api.message(), Some("URL is invalid"));
+    assert_eq!(api.request_id(), Some("req_k"));
+    assert!(api.body().unwrap().contains("\"status\":422"));
+}
+
+#[tokio::test]
+async fn the_retry_budget_stops_a_storm_of_retries() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = kirim::Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_base_delay(Duration::from_micros(10))
+        .build()
+        .unwrap();
+    // The budget holds 500 tokens and a retry costs 5: 100 retries, shared by the client's clones.
+    let clone = client.clone();
+    let mut attempts = Vec::new();
+    for i in 0..36 {
+        let c = if i % 2 == 0 { &client } else { &clone };
+        let err: Error = c.get_me().send().await.unwrap_err().into();
+        let Error::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        attempts.push(api.attempts());
+    }
+    assert_eq!(
+        &attempts[..33],
+        &[4; 33],
+        "3 retries each while the budget lasts"
+    );
+    assert_eq!(attempts[33], 2, "the last token buys one retry");
+    assert_eq!(&attempts[34..], &[1, 1], "then no more retries");
+    assert_eq!(requests(&server).await.len(), 36 + 100);
+}

@@ -353,14 +353,17 @@ impl<'a> Walker<'a> {
 }
 
 impl Constraints {
-    /// Rust source: `pub(crate) static <NAME>: &[crate::validate::Operation] = &[...];`.
-    pub fn to_rust(&self, static_name: &str) -> String {
-        let mut out = format!(
-            "#[allow(clippy::all)]\npub(crate) static {static_name}: &[crate::validate::Operation] = &[\n"
+    /// Rust source: an `impl Client` with `REQUEST_CONSTRAINTS`, the table `src/validate.rs` reads.
+    pub fn to_rust(&self) -> String {
+        let mut out = String::from(
+            "impl Client {\n\
+             /// The request constraints of each operation, extracted from the spec by\n\
+             /// `codegen/constraints.rs`; checked before sending by `crate::validate`.\n\
+             pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[\n",
         );
         for (id, rules) in &self.operations {
             out.push_str(&format!(
-                "    crate::validate::Operation {{ id: {id:?}, rules: &[\n"
+                "crate::validate::Operation {{ id: {id:?}, rules: &[\n"
             ));
             for rule in rules {
                 let check = match &rule.check {
@@ -379,13 +382,13 @@ impl Constraints {
                     Check::HttpsUri => "HttpsUri".to_owned(),
                 };
                 out.push_str(&format!(
-                    "        crate::validate::Rule {{ location: crate::validate::Location::{:?}, path: &{:?}, check: crate::validate::Check::{check} }},\n",
+                    "crate::validate::Rule {{ location: crate::validate::Location::{:?}, path: &{:?}, check: crate::validate::Check::{check} }},\n",
                     rule.location, rule.path
                 ));
             }
-            out.push_str("    ] },\n");
+            out.push_str("] },\n");
         }
-        out.push_str("];\n");
+        out.push_str("];\n}\n");
         out
     }
 }

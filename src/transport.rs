@@ -102,6 +102,11 @@ impl ClientState {
         Ok(())
     }
 
+    /// The table of the spec's request constraints (the generated `REQUEST_CONSTRAINTS`).
+    pub(crate) fn set_constraints(&mut self, constraints: &'static [validate::Operation]) {
+        self.constraints = constraints;
+    }
+
     /// The `exec` hook: sends the request, retrying as [`crate::retry`] describes.
     ///
     /// Each attempt sends a clone of the request (a request whose body cannot be cloned is sent
@@ -350,10 +355,6 @@ pub trait Platform: sealed::Sealed + Sized {
     const API_KEY_ENV: &'static str;
     /// The environment variable `from_env` reads an optional base URL from.
     const BASE_URL_ENV: &'static str;
-    /// The spec the client is generated from (`kirim` for `openapi/kirim.yaml`); its constraints
-    /// are checked before sending.
-    #[doc(hidden)]
-    const SPEC: &'static str;
     /// Whether every `POST` gets an `Idempotency-Key` (a UUID v4) unless the caller gave one.
     #[doc(hidden)]
     const IDEMPOTENCY_KEYS: bool;
@@ -571,13 +572,9 @@ impl<C: Platform> ClientBuilder<C> {
             budget: Arc::default(),
             max_error_body_bytes: self.max_error_body_bytes,
             idempotency_keys: C::IDEMPOTENCY_KEYS,
-            constraints: validate::constraints_for(C::SPEC),
+            // Set by the platform's `from_parts` from its generated table.
+            constraints: &[],
         };
-        debug_assert!(
-            validate::SPECS.contains(&C::SPEC),
-            "no constraint table for the spec {:?}: name it with `spec: \"…\"` in platform_client!",
-            C::SPEC
-        );
         Ok(C::from_parts(&base_url, http, state))
     }
 }
@@ -666,7 +663,6 @@ macro_rules! platform_client {
         api_key_env: $key_env:literal,
         base_url_env: $url_env:literal,
         auth_header: |$api_key:ident| $auth:expr,
-        $(spec: $spec:literal,)?
         $(idempotency_keys: $idempotency:literal,)?
     ) => {
         $(#[$meta])*
@@ -719,7 +715,6 @@ macro_rules! platform_client {
             const DEFAULT_BASE_URL: &'static str = $base_url;
             const API_KEY_ENV: &'static str = $key_env;
             const BASE_URL_ENV: &'static str = $url_env;
-            const SPEC: &'static str = $crate::transport::platform_client!(@spec $($spec)?);
             const IDEMPOTENCY_KEYS: bool = false $(|| $idempotency)?;
 
             fn auth_header($api_key: &str) -> (reqwest::header::HeaderName, String) {
@@ -729,8 +724,9 @@ macro_rules! platform_client {
             fn from_parts(
                 base_url: &str,
                 http: reqwest::Client,
-                state: $crate::transport::ClientState,
+                mut state: $crate::transport::ClientState,
             ) -> Self {
+                state.set_constraints(Operations::REQUEST_CONSTRAINTS);
                 Self {
                     operations: Operations::new_with_client(base_url, http, state),
                 }
@@ -739,27 +735,6 @@ macro_rules! platform_client {
 
         $crate::transport::client_hooks!(Operations);
     };
-    (@spec $spec:literal) => { $spec };
-    // By default the module `kapso` is generated from `openapi/kapso.yaml`; a module named
-    // otherwise passes `spec: "file_stem",` (its constraints are checked before sending).
-    (@spec) => {
-        $crate::transport::last_path_segment(module_path!())
-    };
-}
-
-/// The last `::` segment of a module path (the spec name of a platform module), at compile time.
-#[doc(hidden)]
-pub const fn last_path_segment(path: &'static str) -> &'static str {
-    let bytes = path.as_bytes();
-    let mut start = bytes.len();
-    while start > 0 && bytes[start - 1] != b':' {
-        start -= 1;
-    }
-    let (_, last) = bytes.split_at(start);
-    match std::str::from_utf8(last) {
-        Ok(s) => s,
-        Err(_) => path,
-    }
 }
 
 pub(crate) use platform_client;

@@ -1,10 +1,11 @@
 //! Checks a request against its spec's constraints before it is sent.
 //!
-//! `build.rs` extracts every request-side constraint of each spec (`codegen/constraints.rs`:
-//! `minimum`, `maximum`, `exclusiveMinimum`/`exclusiveMaximum`, `minLength`, `maxLength`,
-//! `pattern`, `minItems`, `maxItems`, `format: uri` and `x-chathooks-require-https`) into a
-//! table; the client's `pre` hook checks the query string, headers and JSON body of each request
-//! against its operation's rules. A broken rule is an [`Error::Validation`](crate::Error) naming
+//! The code generator extracts every request-side constraint of each spec
+//! (`codegen/constraints.rs`: `minimum`, `maximum`, `exclusiveMinimum`/`exclusiveMaximum`,
+//! `minLength`, `maxLength`, `pattern`, `minItems`, `maxItems`, `format: uri` and
+//! `x-chathooks-require-https`) into a table on the generated client (`REQUEST_CONSTRAINTS`, in
+//! the snapshots too); the client's `pre` hook checks the query string, headers and JSON body of
+//! each request against its operation's rules. A broken rule is an [`Error::Validation`](crate::Error) naming
 //! the field and the rule, and nothing is sent. `cargo xtask lint` fails when a spec carries a
 //! constraint this checker would not enforce.
 //!
@@ -34,8 +35,6 @@
 use std::fmt;
 
 use serde_json::Value;
-
-include!(concat!(env!("OUT_DIR"), "/constraints.rs"));
 
 /// One operation's rules (generated).
 #[derive(Debug)]

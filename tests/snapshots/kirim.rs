@@ -4042,3 +4042,124 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+impl Client {
+    /// The request constraints of each operation, extracted from the spec by
+    /// `codegen/constraints.rs`; checked before sending by `crate::validate`.
+    pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[
+        crate::validate::Operation {
+            id: "list_webhook_subscriptions",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "create_webhook_subscription",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "update_webhook_subscription",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "rotate_webhook_subscription_secret",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["expires_in_hours"],
+                    check: crate::validate::Check::Minimum {
+                        value: 0.0_f64,
+                        exclusive: true,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "list_webhook_deliveries",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "replay_webhook_delivery",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "bulk_replay_webhook_deliveries",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["event_type"],
+                    check: crate::validate::Check::MinLength(1),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["event_type"],
+                    check: crate::validate::Check::MaxLength(64),
+                },
+            ],
+        },
+    ];
+}

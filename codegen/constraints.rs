@@ -73,7 +73,8 @@ const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// Formats the generated types already enforce (or that say nothing checkable).
+/// Formats the generated types already enforce (typify: integers, `chrono` dates, `uuid::Uuid`),
+/// plus `uri`, which the checker enforces.
 const TYPED_FORMATS: &[&str] = &[
     "int8",
     "int16",
@@ -88,6 +89,7 @@ const TYPED_FORMATS: &[&str] = &[
     "date-time",
     "date",
     "uri",
+    "uuid",
 ];
 
 /// Keywords that constrain a value and that the checker does not enforce.

@@ -601,9 +601,16 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
         return Err(invalid("a base URL cannot have a query or fragment".into()));
     }
     if parsed.scheme() == "http" && !is_loopback(&parsed) {
-        return Err(ConfigError::InsecureBaseUrl {
-            url: url.to_owned(),
-        });
+        let mut shown = parsed.clone();
+        if shown.password().is_some() {
+            // Credentials in a URL stay out of errors too.
+            let _ = shown.set_password(Some("***"));
+        }
+        let url = match url.contains('@') {
+            true => shown.to_string(),
+            false => url.to_owned(),
+        };
+        return Err(ConfigError::InsecureBaseUrl { url });
     }
     Ok(url.trim_end_matches('/').to_owned())
 }

@@ -169,6 +169,13 @@ fn the_key_goes_only_to_https_or_loopback_hosts() {
         assert!(!err.to_string().contains("SECRET"), "{err}");
         assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
     }
+    let err = kirim::Client::builder()
+        .api_key(KEY)
+        .base_url("http://user:hunter2@proxy.example.com/v1")
+        .build()
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(err.to_string().contains("proxy.example.com"), "{err}");
     for url in [
         "https://api.kirim.chat/v1",
         "https://example.com",

@@ -1,6 +1,6 @@
 //! The `tracing` feature: one `chathooks.request` span per call with platform, operation,
 //! attempts, status, request id and elapsed time, and never the key or a body.
-#![cfg(all(feature = "tracing", feature = "kirim"))]
+#![cfg(all(feature = "tracing", feature = "kirim", feature = "kapso"))]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -102,4 +102,47 @@ async fn one_span_per_call_without_secrets() {
     assert!(fields.contains_key("elapsed_ms"));
     let everything = format!("{spans:?}");
     assert!(!everything.contains("SECRET"), "{everything}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_kapso_post_is_retried_when_the_connection_never_opened() {
+    // A port nothing listens on: the connection is refused, so nothing reached a server and even
+    // a POST without an idempotency key is safe to send again.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let client = chathooks::kapso::Client::builder()
+        .api_key("kapso-SECRET")
+        .base_url(format!("http://{addr}"))
+        .max_retries(2)
+        .retry_base_delay(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let spans = Spans::default();
+    let dispatch = tracing::Dispatch::new(Recorder(spans.clone()));
+    let _guard = tracing::dispatcher::set_default(&dispatch);
+    let err: chathooks::Error = client
+        .create_whatsapp_webhook()
+        .whatsapp_config_id("c")
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                chathooks::kapso::types::NewWhatsappWebhook::builder()
+                    .url("https://example.com/h")
+                    .secret_key(chathooks::SecretString::from("s"))
+                    .events(vec![]),
+            )
+        })
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, chathooks::Error::Transport(_)), "{err:?}");
+    assert!(err.is_retryable() && !err.is_timeout());
+    let spans = spans.lock().unwrap();
+    let request = spans
+        .iter()
+        .find(|(name, _)| name == "chathooks.request")
+        .expect("a span");
+    assert_eq!(request.1["attempt"], "3", "the first attempt and 2 retries");
+    assert_eq!(request.1["status"], "none");
 }

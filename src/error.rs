@@ -199,8 +199,10 @@ impl std::error::Error for ConfigError {
 ///
 /// Kirim.chat's envelope `{error: {type, code, message, param, request_id}}` fills every field;
 /// Kapso's looser bodies (`{error}`, `{errors: [..]}`, `{status, message}`) fill `message`.
-/// A body that is not JSON (a proxy's HTML 502 or 500) is kept in [`ApiError::body`], and the
-/// request id still comes from the `X-Request-Id` header.
+/// Every non-2xx answer becomes an `ApiError`, whatever its body: one that does not fit the
+/// envelope (a proxy's HTML 502, a JSON shape the spec does not show) keeps its status, its
+/// `X-Request-Id` and its text in [`ApiError::body`] (capped at the client's
+/// `max_error_body_bytes`). [`ApiError::attempts`] tells how often the request was sent.
 #[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -260,9 +262,9 @@ impl ApiError {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// The raw body when it does not fit the platform's error envelope (a proxy's HTML page, an
-    /// undocumented shape). At most the client's `max_error_body_bytes` are kept; a longer body
-    /// ends with `…[truncated after N bytes]`.
+    /// The raw body as received (lossily decoded as UTF-8), whether or not it fits the platform's
+    /// error envelope (a proxy's HTML page, an undocumented shape). At most the client's
+    /// `max_error_body_bytes` are kept; a longer body ends with `…[truncated after N bytes]`.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -400,21 +402,17 @@ fn api_error<E: ErrorBody>(
     }))
 }
 
-/// An API error from the answer the transport hook read: the envelope when the body fits the
-/// platform's error schema, the raw text (capped, marked when cut) otherwise.
+/// An API error from the answer the transport hook read: the envelope's fields when the body fits
+/// the platform's error schema, and the raw text (capped, marked when cut) in every case.
 fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
     let parsed = match raw.truncated {
         false => serde_json::from_slice::<E>(&raw.body).ok(),
         true => None,
     };
-    let body = match (&parsed, raw.truncated) {
-        (Some(_), _) => None,
-        (None, false) => Some(String::from_utf8_lossy(&raw.body).into_owned()),
-        (None, true) => Some(format!(
-            "{}…[truncated after {} bytes]",
-            String::from_utf8_lossy(&raw.body),
-            raw.body.len()
-        )),
+    let text = String::from_utf8_lossy(&raw.body);
+    let body = match raw.truncated {
+        false => text.into_owned(),
+        true => format!("{text}…[truncated after {} bytes]", raw.body.len()),
     };
     // A JSON body that does not fit the envelope (Kapso's files show an integer `status`) still
     // tells its request id and message.
@@ -422,7 +420,7 @@ fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
         Some(_) => (None, None),
         None => (body_request_id(&raw.body), body_message(&raw.body)),
     };
-    let error = api_error(raw.status, &raw.headers, parsed, body, raw.attempts);
+    let error = api_error(raw.status, &raw.headers, parsed, Some(body), raw.attempts);
     match error {
         Error::Api(mut e) => {
             if e.request_id.is_none() {

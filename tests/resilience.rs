@@ -461,6 +461,8 @@ enum Reply {
     Bytes(Vec<u8>),
     /// Reads the request and never answers.
     Hang,
+    /// Sends these bytes (a status line and headers), then never sends the body.
+    StallAfter(Vec<u8>),
 }
 
 /// A server on 127.0.0.1 built from a raw `TcpListener`; counts connections and keeps each
@@ -512,6 +514,11 @@ async fn serve(mut stream: TcpStream, reply: Reply, seen: Arc<Mutex<Vec<String>>
             let _ = stream.shutdown().await;
         }
         Reply::Hang => {
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest).await;
+        }
+        Reply::StallAfter(bytes) => {
+            let _ = stream.write_all(&bytes).await;
             let mut rest = Vec::new();
             let _ = stream.read_to_end(&mut rest).await;
         }
@@ -600,6 +607,25 @@ async fn a_server_slower_than_the_timeout_is_a_timeout_error() {
         "a GET is retried after a timeout"
     );
     assert!(!err.to_string().contains("SECRET"));
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_timeout_is_a_timeout_error_too() {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+    let (addr, heads) = raw_server(vec![Reply::StallAfter(head.to_vec())]).await;
+    let client = kirim::Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://{addr}"))
+        .timeout(Duration::from_millis(100))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err: Error = client.get_me().send().await.unwrap_err().into();
+    assert!(
+        err.is_timeout(),
+        "the timeout covers reading the body: {err:?}"
+    );
+    assert_eq!(heads.lock().unwrap().len(), 1, "max_retries(0): sent once");
 }
 
 #[tokio::test]

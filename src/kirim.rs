@@ -74,6 +74,7 @@ crate::transport::platform_client! {
     api_key_env: "KIRIM_API_KEY",
     base_url_env: "KIRIM_BASE_URL",
     auth_header: |api_key| (reqwest::header::AUTHORIZATION, format!("Bearer {api_key}")),
+    idempotency_keys: true,
 }
 
 #[cfg(feature = "kirim")]

@@ -52,23 +52,9 @@ use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
 
 #[cfg(feature = "kirim")]
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/kirim.rs"));
-}
-
-#[cfg(feature = "kirim")]
-pub use generated::{builder, types, Client as Operations, ResponseValue};
-
-#[cfg(feature = "kirim")]
 crate::transport::platform_client! {
     /// The Kirim.chat client.
+    generated: "kirim",
     name: "Kirim.chat",
     default_base_url: "https://api.kirim.chat/v1",
     api_key_env: "KIRIM_API_KEY",

@@ -279,49 +279,39 @@ mod kirim {
     use super::PageRequest;
     use crate::kirim::{builder, types};
 
-    /// Kirim.chat's cursor contract: follow `next_cursor` while `has_more`.
-    fn next(has_more: bool, next_cursor: &Option<String>) -> Option<String> {
-        match has_more {
-            true => next_cursor.clone(),
-            false => None,
-        }
+    /// Declares a Kirim.chat list: follow `next_cursor` (sent back as `cursor`) while `has_more`.
+    macro_rules! cursored {
+        ($builder:ty, $page:ty, $item:ty) => {
+            impl PageRequest for $builder {
+                type Page = $page;
+                type Item = $item;
+                type Cursor = String;
+                fn at(self, cursor: &String) -> Self {
+                    self.cursor(cursor.clone())
+                }
+                async fn fetch(self) -> crate::Result<Self::Page> {
+                    Ok(self.send().await?.into_inner())
+                }
+                fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                    page.data
+                }
+                fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
+                    page.has_more.then(|| page.next_cursor.clone()).flatten()
+                }
+            }
+        };
     }
 
-    impl PageRequest for builder::ListWebhookSubscriptions<'_> {
-        type Page = types::WebhookSubscriptionList;
-        type Item = types::WebhookSubscription;
-        type Cursor = String;
-        fn at(self, cursor: &String) -> Self {
-            self.cursor(cursor.clone())
-        }
-        async fn fetch(self) -> crate::Result<Self::Page> {
-            Ok(self.send().await?.into_inner())
-        }
-        fn into_items(page: Self::Page) -> Vec<Self::Item> {
-            page.data
-        }
-        fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
-            next(page.has_more, &page.next_cursor)
-        }
-    }
-
-    impl PageRequest for builder::ListWebhookDeliveries<'_> {
-        type Page = types::WebhookDeliveryList;
-        type Item = types::WebhookDelivery;
-        type Cursor = String;
-        fn at(self, cursor: &String) -> Self {
-            self.cursor(cursor.clone())
-        }
-        async fn fetch(self) -> crate::Result<Self::Page> {
-            Ok(self.send().await?.into_inner())
-        }
-        fn into_items(page: Self::Page) -> Vec<Self::Item> {
-            page.data
-        }
-        fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
-            next(page.has_more, &page.next_cursor)
-        }
-    }
+    cursored!(
+        builder::ListWebhookSubscriptions<'_>,
+        types::WebhookSubscriptionList,
+        types::WebhookSubscription
+    );
+    cursored!(
+        builder::ListWebhookDeliveries<'_>,
+        types::WebhookDeliveryList,
+        types::WebhookDelivery
+    );
 }
 
 #[cfg(feature = "kapso")]

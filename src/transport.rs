@@ -665,6 +665,7 @@ pub(crate) use client_hooks;
 macro_rules! platform_client {
     (
         $(#[$meta:meta])*
+        generated: $generated:literal,
         name: $name:literal,
         default_base_url: $base_url:literal,
         api_key_env: $key_env:literal,
@@ -672,6 +673,20 @@ macro_rules! platform_client {
         auth_header: |$api_key:ident| $auth:expr,
         $(idempotency_keys: $idempotency:literal,)?
     ) => {
+        /// The code progenitor generates from the spec at build time (`OUT_DIR`).
+        #[allow(
+            missing_docs,
+            unused_imports,
+            clippy::all,
+            clippy::pedantic,
+            rustdoc::all
+        )]
+        mod generated {
+            include!(concat!(env!("OUT_DIR"), "/", $generated, ".rs"));
+        }
+
+        pub use generated::{builder, types, Client as Operations, ResponseValue};
+
         $(#[$meta])*
         ///
         /// Cheap to clone (clones share one connection pool). Dereferences to [`Operations`], whose

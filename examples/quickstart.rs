@@ -54,7 +54,9 @@ impl Receiver {
     async fn start() -> Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let receiver = Receiver {
-            url: format!("http://{}", listener.local_addr()?),
+            // Registered as `https://` (the clients refuse plain `http://` webhook URLs); the fakes
+            // deliver to loopback addresses over plain HTTP, which this receiver speaks.
+            url: format!("https://{}", listener.local_addr()?),
             kirim_secrets: Arc::default(),
             kapso_secret: Arc::default(),
         };

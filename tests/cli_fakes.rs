@@ -391,21 +391,38 @@ fn kapso_management_against_the_fake() {
         ])
         .assert()
         .code(2);
-    // The fake validates like Kapso: 422, an API error.
+    // A plain http:// URL is refused before sending (a validation error, exit 2); what the client
+    // lets through, the fake validates like Kapso: 422, an API error (exit 1).
+    let http = [
+        "kapso",
+        "webhooks",
+        "create",
+        "--config",
+        &config,
+        "--url",
+        "http://example.com/k",
+        "--event",
+        "whatsapp.message.received",
+        "--secret",
+        "s",
+    ];
+    let out = cli(&env).args(http).assert().code(2).get_output().clone();
+    assert!(text(&out.stderr).contains("https"), "{}", text(&out.stderr));
+    let no_event = [
+        "kapso",
+        "webhooks",
+        "create",
+        "--config",
+        &config,
+        "--url",
+        "https://example.com/k",
+        "--event",
+        "",
+        "--secret",
+        "s",
+    ];
     let out = cli(&env)
-        .args([
-            "kapso",
-            "webhooks",
-            "create",
-            "--config",
-            &config,
-            "--url",
-            "http://example.com/k",
-            "--event",
-            "whatsapp.message.received",
-            "--secret",
-            "s",
-        ])
+        .args(no_event)
         .assert()
         .code(1)
         .get_output()
@@ -565,7 +582,14 @@ fn the_fake_delivers_to_listen() {
         ],
         &[],
     );
-    let url = listen.line().split_whitespace().nth(2).unwrap().to_owned();
+    // Registered as https:// (the clients refuse http:// webhook URLs); the fakes deliver to
+    // loopback over plain HTTP, which `listen` speaks.
+    let url = listen
+        .line()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .replace("http://", "https://");
     cli(&env)
         .args(["kirim", "subscriptions", "update", &id, "--url", &url])
         .assert()
@@ -597,7 +621,14 @@ fn kapso_platform_commands_against_the_fake_and_listen() {
         ("HOOK_SECRET", "platform-cli-secret"),
     ];
     let listen = Running::start(&["listen", "kapso", "--secret-env", "HOOK_SECRET"], &env);
-    let url = listen.line().split_whitespace().nth(2).unwrap().to_owned();
+    // Registered as https:// (the clients refuse http:// webhook URLs); the fakes deliver to
+    // loopback over plain HTTP, which `listen` speaks.
+    let url = listen
+        .line()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .replace("http://", "https://");
 
     let out = cli(&env)
         .args([

@@ -33,7 +33,9 @@ impl Receiver {
             .fallback(record)
             .with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        // Registered as https:// (the clients refuse http:// webhook URLs); the fakes deliver to
+        // loopback addresses over plain HTTP.
+        let url = format!("https://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (receiver, url)
     }
@@ -362,36 +364,60 @@ async fn kirim_idempotency_key_replays_and_rejects_reuse() {
 #[tokio::test]
 async fn faults_fail_rate_limit_and_delay() {
     let fake = FakeKirim::start().await.unwrap();
-    let client = fake.client().unwrap();
+    let no_retries = chathooks::kirim::Client::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap();
     fake.faults().fail_next(2, 503);
     for _ in 0..2 {
-        let e = chathooks::Error::from(client.get_me().send().await.unwrap_err());
+        let e = chathooks::Error::from(no_retries.get_me().send().await.unwrap_err());
         assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
     }
-    assert!(client.get_me().send().await.is_ok());
+    assert!(no_retries.get_me().send().await.is_ok());
 
     fake.faults().rate_limit_next(1, Duration::from_secs(3));
-    let e = chathooks::Error::from(client.get_me().send().await.unwrap_err());
+    let e = chathooks::Error::from(no_retries.get_me().send().await.unwrap_err());
     let chathooks::Error::Api(api) = &e else {
         panic!("{e:?}")
     };
     assert_eq!(api.status().as_u16(), 429);
     assert_eq!(api.code(), Some("rate_limit_exceeded"));
     assert_eq!(api.retry_after(), Some(Duration::from_secs(3)));
-    assert!(client.get_me().send().await.is_ok());
+
+    // The client's retry layer gets through injected failures: 503s, and a 429 whose
+    // `Retry-After: 0` it honours.
+    let retrying = chathooks::kirim::Client::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .max_retries(3)
+        .retry_base_delay(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    fake.faults().fail_next(2, 503);
+    assert!(retrying.get_me().send().await.is_ok());
+    fake.faults().rate_limit_next(1, Duration::ZERO);
+    assert!(retrying.get_me().send().await.is_ok());
+    // More failures than retries: the last status comes through.
+    fake.faults().fail_next(4, 502);
+    let e = chathooks::Error::from(retrying.get_me().send().await.unwrap_err());
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(502));
+    fake.faults().clear();
 
     // A delay longer than the client's timeout makes the call time out.
     fake.faults().delay(Duration::from_secs(5));
     let impatient = chathooks::kirim::Client::builder()
         .api_key(fake.api_key())
         .base_url(fake.base_url())
+        .max_retries(0)
         .timeout(Duration::from_millis(50))
         .build()
         .unwrap();
     let e = chathooks::Error::from(impatient.get_me().send().await.unwrap_err());
     assert!(e.status().is_none(), "{e:?}");
     fake.faults().clear();
-    assert!(client.get_me().send().await.is_ok());
+    assert!(no_retries.get_me().send().await.is_ok());
 }
 
 #[tokio::test]
@@ -472,13 +498,17 @@ async fn kirim_deliveries_are_signed_with_every_active_secret_and_held_when_paus
             .unwrap();
     }
     // Expiring now retires both older secrets.
-    client
-        .rotate_webhook_subscription_secret()
-        .id(&id)
-        .body_map(|b| b.expires_in_hours(0))
-        .send()
-        .await
-        .unwrap();
+    // (`0` is refused by the client, chathooks' own rule; the fake accepts what Kirim documents.)
+    let auth = bearer(&fake);
+    let (status, _, _) = raw(
+        "POST",
+        &format!("{}/webhook_subscriptions/{id}/secrets", fake.base_url()),
+        Some((auth.0, &auth.1)),
+        &[],
+        Some(json!({"expires_in_hours": 0})),
+    )
+    .await;
+    assert_eq!(status, 201);
     assert_eq!(fake.active_secrets(&id).len(), 1);
 
     // Paused: nothing is sent.

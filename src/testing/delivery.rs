@@ -110,10 +110,14 @@ pub(crate) async fn send(
         error: Some(error),
         refused,
     };
-    let parsed = match reqwest::Url::parse(url) {
+    let mut parsed = match reqwest::Url::parse(url) {
         Ok(parsed) => parsed,
         Err(e) => return failed(format!("invalid URL: {e}"), true),
     };
+    // A local receiver has no certificate: loopback `https://` URLs are delivered over HTTP.
+    if parsed.scheme() == "https" && is_loopback(&parsed) && parsed.set_scheme("http").is_err() {
+        return failed("cannot deliver to this URL over HTTP".into(), true);
+    }
     if !allow_remote && !is_loopback(&parsed) {
         return failed(
             format!(

@@ -1128,7 +1128,7 @@ fn fields(req: &ApiRequest, mode: Mode) -> Result<Fields, ApiResponse> {
         value
             .as_array()?
             .iter()
-            .map(|v| v.as_str().map(str::to_owned))
+            .map(|v| v.as_str().filter(|e| !e.is_empty()).map(str::to_owned))
             .collect()
     };
     let kind = w.get("kind").and_then(Value::as_str).unwrap_or("kapso");

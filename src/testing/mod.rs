@@ -36,8 +36,12 @@
 //! - Everything listens on 127.0.0.1. Deliveries go only to the URLs you register, and only to
 //!   **loopback** addresses (`127.0.0.0/8`, `::1`, `localhost`) unless you call
 //!   `allow_remote_delivery(true)`: a delivery to any other host is recorded as a failed attempt
-//!   and never sent. To make local receivers usable, the fakes also accept plain `http://` URLs
-//!   whose host is loopback; any other `http://` URL is rejected as the platforms document.
+//!   and never sent. To make local receivers usable, **a loopback `https://` URL is delivered
+//!   over plain HTTP** (a local receiver has no certificate): register
+//!   `https://127.0.0.1:<port>/…`, which the crate's clients accept (they refuse `http://`
+//!   webhook URLs before sending), for a receiver listening on plain HTTP. The fakes themselves
+//!   also accept `http://` URLs whose host is loopback (for raw HTTP callers); any other
+//!   `http://` URL is rejected as the platforms document.
 //! - Retries follow the documented schedules (Kirim: 8 attempts, immediately then after 10 s,
 //!   30 s, 2 min, 10 min, 1 h, 6 h, 24 h; Kapso: 4 attempts, after 10 s, 40 s, 90 s), without
 //!   jitter, with every delay multiplied by a time scale that is **0 by default** (retries follow

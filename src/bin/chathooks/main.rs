@@ -179,6 +179,7 @@ impl From<chathooks::Error> for Failure {
         match error {
             chathooks::Error::Config(e) => Failure::Usage(e.to_string()),
             chathooks::Error::InvalidRequest(e) => Failure::Usage(e),
+            e @ chathooks::Error::Validation(_) => Failure::Usage(e.to_string()),
             other => Failure::Failed(other.to_string()),
         }
     }

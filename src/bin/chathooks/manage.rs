@@ -140,9 +140,9 @@ enum SubscriptionCommand {
     RotateSecret {
         /// The subscription id.
         id: String,
-        /// Hours the expiry is set to.
+        /// Hours the expiry is set to (at least 1).
         #[arg(long)]
-        expires_in_hours: i64,
+        expires_in_hours: std::num::NonZeroU64,
         /// An Idempotency-Key, to retry safely.
         #[arg(long)]
         idempotency_key: Option<String>,

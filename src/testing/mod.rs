@@ -89,11 +89,18 @@ pub use kirim::FakeKirim;
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// let fake = chathooks::testing::FakeKirim::start().await?;
-/// fake.faults().fail_next(2, 503);
+/// let client = chathooks::kirim::Client::builder()
+///     .api_key(fake.api_key())
+///     .base_url(fake.base_url())
+///     .max_retries(0) // see every answer (the default client retries 429 and 503)
+///     .build()?;
 /// fake.faults().rate_limit_next(1, Duration::from_secs(3));
-/// let client = fake.client()?;
+/// fake.faults().fail_next(1, 503);
 /// let error = chathooks::Error::from(client.get_me().send().await.unwrap_err());
 /// assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+/// let error = chathooks::Error::from(client.get_me().send().await.unwrap_err());
+/// assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+/// assert!(client.get_me().send().await.is_ok());
 /// # Ok(())
 /// # }
 /// ```

@@ -253,7 +253,9 @@ pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> 
     if json {
         println!("{}", json!({"listening": format!("http://{addr}")}));
     } else {
-        println!("listening on http://{addr} (any path), Ctrl-C to stop");
+        println!(
+            "listening on http://{addr} (any path; a chathooks fake delivers to https://{addr}/… over plain HTTP), Ctrl-C to stop"
+        );
     }
     let app = axum::Router::new().fallback(receive).with_state(state);
     axum::serve(listener, app)

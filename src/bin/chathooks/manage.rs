@@ -18,7 +18,8 @@ use crate::{Failure, SecretArgs};
 /// Where the API is and how to authenticate.
 #[derive(Args)]
 pub(crate) struct Connection {
-    /// The API's base URL (default: $KIRIM_BASE_URL, $KAPSO_BASE_URL or $KAPSO_PLATFORM_BASE_URL, else production).
+    /// The API's base URL (default: $KIRIM_BASE_URL, $KAPSO_BASE_URL or
+    /// $KAPSO_PLATFORM_BASE_URL, else production).
     #[arg(long, global = true)]
     base_url: Option<String>,
     /// Read the API key from this file (default: $KIRIM_API_KEY / $KAPSO_API_KEY).

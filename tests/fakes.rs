@@ -1050,3 +1050,23 @@ async fn kapso_meta_webhooks_receive_raw_meta_bodies_keyed_by_their_sha256() {
     let parsed = kapso::parse(&delivery, &body).unwrap();
     assert_eq!(parsed.meta().unwrap().messages().count(), 1);
 }
+
+#[tokio::test]
+async fn the_fakes_debug_output_shows_no_key_or_secret() {
+    let kirim = FakeKirim::start().await.unwrap();
+    create_kirim(
+        &kirim,
+        "https://example.com/x",
+        vec![EventType::MessageReceived],
+    )
+    .await;
+    let shown = format!("{kirim:?}");
+    assert!(shown.contains(&kirim.base_url()));
+    assert!(
+        !shown.contains(kirim.api_key()) && !shown.contains("whsec_"),
+        "{shown}"
+    );
+    let kapso = FakeKapso::start().await.unwrap();
+    let shown = format!("{kapso:?}");
+    assert!(!shown.contains(kapso.api_key()), "{shown}");
+}

@@ -42,7 +42,6 @@ const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// stops the server.
 ///
 /// See the [module documentation](super) for where it differs from the real API.
-#[derive(Debug)]
 pub struct FakeKapso {
     state: Arc<Shared>,
     server: ServerHandle,
@@ -113,6 +112,16 @@ struct Delivery {
     last_attempt_at: Option<i64>,
     delivered_at: Option<i64>,
     failed_at: Option<i64>,
+}
+
+/// Shows the base URL; never the key or the secrets.
+impl std::fmt::Debug for FakeKapso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeKapso")
+            .field("base_url", &self.base_url())
+            .field("api_key", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeKapso {

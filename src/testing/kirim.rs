@@ -47,7 +47,6 @@ const BASE62: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 ///
 /// See the [module documentation](super) for what it implements and where it differs from the
 /// real API.
-#[derive(Debug)]
 pub struct FakeKirim {
     state: Arc<Shared>,
     server: ServerHandle,
@@ -119,6 +118,16 @@ struct Row {
     record: DeliveryRecord,
     body: Vec<u8>,
     created_at: i64,
+}
+
+/// Shows the base URL; never the key or the secrets.
+impl std::fmt::Debug for FakeKirim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeKirim")
+            .field("base_url", &self.base_url())
+            .field("api_key", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeKirim {

@@ -1070,3 +1070,51 @@ async fn the_fakes_debug_output_shows_no_key_or_secret() {
     let shown = format!("{kapso:?}");
     assert!(!shown.contains(kapso.api_key()), "{shown}");
 }
+
+/// Every sample (what `trigger` and the fakes send) verifies and parses with the crate's own
+/// receiving code as the event type it stands for.
+#[test]
+fn every_sample_verifies_and_parses_as_its_event_type() {
+    for event_type in samples::KIRIM_EVENTS {
+        let body = samples::kirim(event_type).unwrap().to_string().into_bytes();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let headers = samples::kirim_delivery_headers(&["whsec_a", "whsec_b"], now, &body, 1);
+        let delivery = kirim::Verifier::new(["whsec_b"])
+            .unwrap()
+            .verify(&headers, &body)
+            .unwrap();
+        let event = kirim::parse(&delivery, &body).unwrap();
+        assert_eq!(event.event_type().map(|t| t.as_str()), Some(*event_type));
+        assert!(delivery.delivery_id.unwrap().starts_with("wbd_"));
+    }
+    for event_type in samples::KAPSO_EVENTS {
+        let body = samples::kapso(event_type).unwrap().to_string().into_bytes();
+        let headers = samples::kapso_delivery_headers("k", event_type, &body, "key-1", None, &[]);
+        let delivery = kapso::Verifier::new(["k"])
+            .unwrap()
+            .verify(&headers, &body)
+            .unwrap();
+        let payload = kapso::parse(&delivery, &body).unwrap();
+        let events = payload.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].event_type.as_ref().map(|t| t.as_str()),
+            Some(*event_type)
+        );
+        assert!(events[0].id().is_some(), "{event_type}");
+        let batch = samples::kapso_batch(event_type, 3)
+            .unwrap()
+            .to_string()
+            .into_bytes();
+        let headers =
+            samples::kapso_delivery_headers("k", event_type, &batch, "key-2", Some(3), &[]);
+        let delivery = kapso::Verifier::new(["k"])
+            .unwrap()
+            .verify(&headers, &batch)
+            .unwrap();
+        assert_eq!(kapso::parse(&delivery, &batch).unwrap().events().len(), 3);
+    }
+}

@@ -546,7 +546,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
             SubscriptionCommand::List { limit } => {
                 header(SUBSCRIPTION_COLUMNS, json);
                 let mut cursor: Option<String> = None;
-                loop {
+                for _ in 0..MAX_PAGES {
                     let mut request = client.list_webhook_subscriptions();
                     if let Some(limit) = limit {
                         request = request.limit(limit);
@@ -561,6 +561,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                         None => return Ok(()),
                     }
                 }
+                Err(too_many_pages())
             }
             SubscriptionCommand::Get { id } => show(
                 &client
@@ -663,7 +664,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
             DeliveryCommand::List { limit } => {
                 header(DELIVERY_COLUMNS, json);
                 let mut cursor: Option<String> = None;
-                loop {
+                for _ in 0..MAX_PAGES {
                     let mut request = client.list_webhook_deliveries();
                     if let Some(limit) = limit {
                         request = request.limit(limit);
@@ -678,6 +679,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                         None => return Ok(()),
                     }
                 }
+                Err(too_many_pages())
             }
             DeliveryCommand::Replay {
                 id,
@@ -715,6 +717,13 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
             }
         },
     }
+}
+
+/// Lists stop after this many pages (a server whose cursors never end cannot loop the CLI).
+const MAX_PAGES: u32 = 10_000;
+
+fn too_many_pages() -> Failure {
+    Failure::Failed(format!("stopped after {MAX_PAGES} pages"))
 }
 
 /// An operation's error, as a CLI failure.
@@ -758,8 +767,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             active,
         } => {
             header(WEBHOOK_COLUMNS, json);
-            let mut page_number: u32 = 1;
-            loop {
+            for page_number in 1..=MAX_PAGES {
                 let mut request = client
                     .list_whatsapp_webhooks()
                     .whatsapp_config_id(&config)
@@ -779,8 +787,8 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
                 if page.data.is_empty() || i64::from(page_number) >= total_pages {
                     return Ok(());
                 }
-                page_number += 1;
             }
+            Err(too_many_pages())
         }
         WebhookCommand::Get { id, config } => show(
             &client
@@ -957,7 +965,7 @@ async fn kapso_platform(
         }) => {
             header(LOG_COLUMNS, json);
             let mut after: Option<String> = None;
-            loop {
+            for _ in 0..MAX_PAGES {
                 let mut request = client.list_webhook_deliveries();
                 if let Some(status) = status {
                     request = request.status(match status {
@@ -995,6 +1003,7 @@ async fn kapso_platform(
                     None => return Ok(()),
                 }
             }
+            return Err(too_many_pages());
         }
     };
     match command {
@@ -1006,8 +1015,7 @@ async fn kapso_platform(
             active,
         } => {
             header(PLATFORM_WEBHOOK_COLUMNS, json);
-            let mut page_number: u32 = 1;
-            loop {
+            for page_number in 1..=MAX_PAGES {
                 let page = match &phone_number_id {
                     Some(phone) => {
                         let mut request = client
@@ -1043,8 +1051,8 @@ async fn kapso_platform(
                 if page.data.is_empty() || i64::from(page_number) >= page.meta.total_pages {
                     return Ok(());
                 }
-                page_number += 1;
             }
+            Err(too_many_pages())
         }
         PlatformWebhookCommand::Get { id } => show(
             &client

@@ -1,4 +1,5 @@
-//! The Kapso fake: `openapi/kapso.yaml` (the legacy API) with in-memory state.
+//! The Kapso fake: `openapi/kapso.yaml` (the legacy API) and `openapi/kapso_platform.yaml` (the
+//! Platform API) over one in-memory store.
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -35,11 +36,11 @@ const META_EVENT: &str = "meta";
 
 const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
-/// A fake of both Kapso APIs on 127.0.0.1: the legacy API (`/api/v1/whatsapp_configs/{id}/whatsapp_webhooks`)
-/// and the Platform API (`/platform/v1/…`), over one store. It knows one WhatsApp number
-/// ([`Self::config_id`] for the legacy API, [`Self::phone_number_id`] for the Platform API) until
-/// you add more. Dropping it
-/// stops the server.
+/// A fake of both Kapso APIs on 127.0.0.1, over one store: the legacy API
+/// (`/api/v1/whatsapp_configs/{id}/whatsapp_webhooks`) and the Platform API (`/platform/v1/…`).
+/// It knows one WhatsApp number ([`Self::config_id`] for the legacy API,
+/// [`Self::phone_number_id`] for the Platform API) until you add more. Dropping it stops the
+/// server.
 ///
 /// See the [module documentation](super) for where it differs from the real API.
 pub struct FakeKapso {
@@ -247,8 +248,8 @@ impl FakeKapso {
     /// active `kapso`-kind webhook subscribed to `event_type`, made through either API, and waits
     /// until each delivery has succeeded or run out of attempts. Project-scoped webhooks get no
     /// message or conversation events, as documented; `meta`-kind webhooks (raw Meta forwarding)
-    /// get nothing from this call (see [`Self::deliver_meta`]). A webhook that buffers this event type receives it as a batch
-    /// of one.
+    /// get nothing from this call (see [`Self::deliver_meta`]). A webhook that buffers this event
+    /// type receives it as a batch of one.
     ///
     /// Each attempt carries Kapso's headers: `X-Webhook-Event`, `X-Webhook-Signature` (hex
     /// HMAC-SHA256 of the body with the webhook's `secret_key`), `X-Idempotency-Key` (the same on

@@ -976,6 +976,10 @@ async fn kapso_platform_api_shares_the_fakes_store_and_logs_deliveries() {
     assert_eq!(log.data[0].event.as_str(), "whatsapp.message.sent");
     assert_eq!(log.data[0].attempt_count, 1);
     assert_eq!(log.data[0].webhook_id.as_deref(), Some(created.id.as_str()));
+    assert!(log.data[0]
+        .conversation_phone_number
+        .as_deref()
+        .is_some_and(|p| p.starts_with('+')));
     let (headers, body) = receiver.seen().pop().unwrap();
     kapso::Verifier::new(["platform-secret"])
         .unwrap()

@@ -113,6 +113,8 @@ struct Delivery {
     last_attempt_at: Option<i64>,
     delivered_at: Option<i64>,
     failed_at: Option<i64>,
+    /// The conversation's phone number, when the body names one.
+    conversation_phone_number: Option<String>,
 }
 
 /// Shows the base URL; never the key or the secrets.
@@ -391,6 +393,7 @@ async fn run_delivery(
             last_attempt_at: None,
             delivered_at: None,
             failed_at: None,
+            conversation_phone_number: conversation_phone_number(&body),
         });
     }
     let update = |f: &mut dyn FnMut(&mut Delivery)| {
@@ -490,6 +493,21 @@ async fn run_delivery(
         .find(|d| d.record.id == id)
         .map(|d| d.record.clone())
         .unwrap_or_else(|| unreachable_record(&id))
+}
+
+/// `conversation.phone_number` of an event body, or of a batch's first event.
+fn conversation_phone_number(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let event = if value.get("batch") == Some(&Value::Bool(true)) {
+        value.get("data")?.get(0)?
+    } else {
+        &value
+    };
+    event
+        .get("conversation")?
+        .get("phone_number")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// A record that vanished cannot happen (rows are never removed); an empty one keeps this total.
@@ -1021,6 +1039,7 @@ fn delivery_log(data: &Data, req: &ApiRequest) -> ApiResponse {
                 "webhook_url": d.record.url,
                 "whatsapp_config_id": number.map(|n| n.config_id.clone()),
                 "phone_number_id": number.map(|n| n.phone_number_id.clone()),
+                "conversation_phone_number": d.conversation_phone_number,
             })
         })
         .collect();

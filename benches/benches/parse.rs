@@ -7,7 +7,7 @@
 //! skipping the intermediate `Value` (a diagnostic, to show what a direct parse would cost).
 
 use chathooks::webhooks::{kapso, kirim};
-use chathooks_benches::inputs;
+use chathooks_benches::{inputs, run_order};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde::Deserialize;
 use std::hint::black_box;
@@ -38,50 +38,86 @@ fn value(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body).expect("valid JSON")
 }
 
+/// One input's three contenders, as closures that parse and drop the result.
+type Contenders<'a> = Vec<(&'static str, Box<dyn Fn(&[u8]) + 'a>)>;
+
 fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
 
     // Meta message.received, as Kirim.chat passes it through.
-    let body = inputs::META_MESSAGE_RECEIVED;
-    let delivery = chathooks_benches::kirim_delivery(body);
-    group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function(BenchmarkId::new("meta_message_received", "value"), |b| {
-        b.iter(|| value(black_box(body)))
-    });
-    group.bench_function(BenchmarkId::new("meta_message_received", "typed"), |b| {
-        b.iter(|| kirim::parse(&delivery, black_box(body)).expect("parses"))
-    });
-    group.bench_function(BenchmarkId::new("meta_message_received", "direct"), |b| {
-        b.iter(|| serde_json::from_slice::<kirim::MetaWebhook>(black_box(body)).expect("parses"))
-    });
+    let meta = inputs::META_MESSAGE_RECEIVED.to_vec();
+    let meta_delivery = chathooks_benches::kirim_delivery(&meta);
+    let meta_contenders: Contenders = vec![
+        ("value", Box::new(|b| drop(black_box(value(b))))),
+        (
+            "typed",
+            Box::new(|b| drop(black_box(kirim::parse(&meta_delivery, b).expect("parses")))),
+        ),
+        (
+            "direct",
+            Box::new(|b| {
+                drop(black_box(
+                    serde_json::from_slice::<kirim::MetaWebhook>(b).expect("parses"),
+                ))
+            }),
+        ),
+    ];
 
     // A Kirim.chat envelope event.
-    let body = inputs::KIRIM_CONVERSATION_ASSIGNED;
-    let delivery = chathooks_benches::kirim_delivery(body);
-    group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function(BenchmarkId::new("kirim_envelope", "value"), |b| {
-        b.iter(|| value(black_box(body)))
-    });
-    group.bench_function(BenchmarkId::new("kirim_envelope", "typed"), |b| {
-        b.iter(|| kirim::parse(&delivery, black_box(body)).expect("parses"))
-    });
-    group.bench_function(BenchmarkId::new("kirim_envelope", "direct"), |b| {
-        b.iter(|| serde_json::from_slice::<DirectEnvelope>(black_box(body)).expect("parses"))
-    });
+    let envelope = inputs::KIRIM_CONVERSATION_ASSIGNED.to_vec();
+    let envelope_delivery = chathooks_benches::kirim_delivery(&envelope);
+    let envelope_contenders: Contenders = vec![
+        ("value", Box::new(|b| drop(black_box(value(b))))),
+        (
+            "typed",
+            Box::new(|b| {
+                drop(black_box(
+                    kirim::parse(&envelope_delivery, b).expect("parses"),
+                ))
+            }),
+        ),
+        (
+            "direct",
+            Box::new(|b| {
+                drop(black_box(
+                    serde_json::from_slice::<DirectEnvelope>(b).expect("parses"),
+                ))
+            }),
+        ),
+    ];
 
     // A Kapso batch of 50.
-    let body = inputs::kapso_batch(50);
-    let delivery = chathooks_benches::kapso_delivery(&body);
-    group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function(BenchmarkId::new("kapso_batch50", "value"), |b| {
-        b.iter(|| value(black_box(&body)))
-    });
-    group.bench_function(BenchmarkId::new("kapso_batch50", "typed"), |b| {
-        b.iter(|| kapso::parse(&delivery, black_box(&body)).expect("parses"))
-    });
-    group.bench_function(BenchmarkId::new("kapso_batch50", "direct"), |b| {
-        b.iter(|| serde_json::from_slice::<DirectBatch>(black_box(&body)).expect("parses"))
-    });
+    let batch = inputs::kapso_batch(50);
+    let batch_delivery = chathooks_benches::kapso_delivery(&batch);
+    let batch_contenders: Contenders = vec![
+        ("value", Box::new(|b| drop(black_box(value(b))))),
+        (
+            "typed",
+            Box::new(|b| drop(black_box(kapso::parse(&batch_delivery, b).expect("parses")))),
+        ),
+        (
+            "direct",
+            Box::new(|b| {
+                drop(black_box(
+                    serde_json::from_slice::<DirectBatch>(b).expect("parses"),
+                ))
+            }),
+        ),
+    ];
+
+    let inputs = [
+        ("meta_message_received", &meta, meta_contenders),
+        ("kirim_envelope", &envelope, envelope_contenders),
+        ("kapso_batch50", &batch, batch_contenders),
+    ];
+    for (input, body, contenders) in inputs {
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        for (name, parse) in run_order(contenders) {
+            group.bench_function(BenchmarkId::new(input, name), |b| {
+                b.iter(|| parse(black_box(body)))
+            });
+        }
+    }
     group.finish();
 }
 

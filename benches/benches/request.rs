@@ -8,8 +8,8 @@
 //! Both sides build the request body on every request (progenitor's builder takes it by value).
 
 use chathooks_benches::{
-    chathooks_client, chathooks_patch, handwritten, http_client, inputs, server::Server, API_KEY,
-    SUBSCRIPTION_ID,
+    chathooks_client, chathooks_patch, handwritten, http_client, inputs, run_order, server::Server,
+    API_KEY, SUBSCRIPTION_ID,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::future::join_all;
@@ -29,41 +29,60 @@ fn request(c: &mut Criterion) {
     let hand = handwritten::Client::new(&base_url, API_KEY, http);
 
     let mut group = c.benchmark_group("request");
-    group.bench_function(BenchmarkId::new("latency", "handwritten"), |b| {
-        b.iter(|| {
-            runtime
-                .block_on(hand.update_webhook_subscription(SUBSCRIPTION_ID, &handwritten::update()))
-                .expect("the hand-written request succeeds")
-        })
-    });
-    group.bench_function(BenchmarkId::new("latency", "chathooks"), |b| {
-        b.iter(|| {
-            runtime
-                .block_on(chathooks_patch(&generated))
-                .expect("the chathooks request succeeds")
-        })
-    });
-
+    let contenders = run_order(vec![Contender::Handwritten, Contender::Chathooks]);
+    for &contender in &contenders {
+        group.bench_function(BenchmarkId::new("latency", contender.name()), |b| {
+            b.iter(|| match contender {
+                Contender::Handwritten => {
+                    let response = runtime.block_on(
+                        hand.update_webhook_subscription(SUBSCRIPTION_ID, &handwritten::update()),
+                    );
+                    assert!(response.is_ok(), "the hand-written request succeeds");
+                }
+                Contender::Chathooks => {
+                    let response = runtime.block_on(chathooks_patch(&generated));
+                    assert!(response.is_ok(), "the chathooks request succeeds");
+                }
+            })
+        });
+    }
     group.throughput(Throughput::Elements(CONCURRENCY as u64));
-    group.bench_function(BenchmarkId::new("concurrent32", "handwritten"), |b| {
-        b.iter(|| {
-            let all = runtime.block_on(join_all((0..CONCURRENCY).map(|_| async {
-                // Each request builds its body, as the chathooks side does.
-                hand.update_webhook_subscription(SUBSCRIPTION_ID, &handwritten::update())
-                    .await
-            })));
-            assert!(all.iter().all(Result::is_ok), "every request succeeds");
-        })
-    });
-    group.bench_function(BenchmarkId::new("concurrent32", "chathooks"), |b| {
-        b.iter(|| {
-            let all = runtime.block_on(join_all(
-                (0..CONCURRENCY).map(|_| chathooks_patch(&generated)),
-            ));
-            assert!(all.iter().all(Result::is_ok), "every request succeeds");
-        })
-    });
+    for &contender in &contenders {
+        group.bench_function(BenchmarkId::new("concurrent32", contender.name()), |b| {
+            b.iter(|| match contender {
+                Contender::Handwritten => {
+                    let all = runtime.block_on(join_all((0..CONCURRENCY).map(|_| async {
+                        // Each request builds its body, as the chathooks side does.
+                        hand.update_webhook_subscription(SUBSCRIPTION_ID, &handwritten::update())
+                            .await
+                    })));
+                    assert!(all.iter().all(Result::is_ok), "every request succeeds");
+                }
+                Contender::Chathooks => {
+                    let all = runtime.block_on(join_all(
+                        (0..CONCURRENCY).map(|_| chathooks_patch(&generated)),
+                    ));
+                    assert!(all.iter().all(Result::is_ok), "every request succeeds");
+                }
+            })
+        });
+    }
     group.finish();
+}
+
+#[derive(Clone, Copy)]
+enum Contender {
+    Handwritten,
+    Chathooks,
+}
+
+impl Contender {
+    fn name(self) -> &'static str {
+        match self {
+            Contender::Handwritten => "handwritten",
+            Contender::Chathooks => "chathooks",
+        }
+    }
 }
 
 criterion_group!(benches, request);

@@ -6,9 +6,13 @@
 //! `"{t}." + body`), `kapso`, `kapso_hmac` (HMAC of the body), `svix`.
 
 use chathooks_benches::inputs::{body_of_len, secrets, BODY_SIZES, SECRET_COUNTS};
+use chathooks_benches::run_order;
 use chathooks_benches::verifiers::{BareHmac, Kapso, Kirim, Svix};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
+
+/// Named verifiers, each returning whether the body verifies.
+type Contenders<'a> = Vec<(&'static str, Box<dyn Fn(&[u8]) -> bool + 'a>)>;
 
 fn verify(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
@@ -24,17 +28,19 @@ fn verify(c: &mut Criterion) {
             let kapso_hmac = BareHmac::new(&secrets, b"", &body);
             let svix = Svix::new(&secrets, &body);
 
-            let mut run = |name: &str, verify: &dyn Fn(&[u8]) -> bool| {
+            let contenders: Contenders = run_order(vec![
+                ("kirim_hmac", Box::new(|b| kirim_hmac.verify(b))),
+                ("kirim", Box::new(|b| kirim.verify(b))),
+                ("kapso_hmac", Box::new(|b| kapso_hmac.verify(b))),
+                ("kapso", Box::new(|b| kapso.verify(b))),
+                ("svix", Box::new(|b| svix.verify(b))),
+            ]);
+            for (name, verify) in &contenders {
                 assert!(verify(&body), "{name} accepts the signed body");
                 group.bench_function(BenchmarkId::new(format!("{name}/{size_name}"), n), |b| {
                     b.iter(|| verify(black_box(&body)))
                 });
-            };
-            run("kirim_hmac", &|b| kirim_hmac.verify(b));
-            run("kirim", &|b| kirim.verify(b));
-            run("kapso_hmac", &|b| kapso_hmac.verify(b));
-            run("kapso", &|b| kapso.verify(b));
-            run("svix", &|b| svix.verify(b));
+            }
         }
     }
     group.finish();

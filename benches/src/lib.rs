@@ -87,3 +87,16 @@ pub fn kapso_delivery(body: &[u8]) -> chathooks::webhooks::kapso::Delivery {
         .verify(&headers[..], body)
         .expect("a signed delivery verifies")
 }
+
+/// The environment variable `cargo xtask bench` sets on every other round to run the
+/// contenders of each comparison in reverse order, so that a drift in machine load does not
+/// always favour the same side.
+pub const REVERSE_ENV: &str = "CHATHOOKS_BENCH_REVERSE";
+
+/// `items` in the order this round runs them: as given, or reversed when [`REVERSE_ENV`] is `1`.
+pub fn run_order<T>(mut items: Vec<T>) -> Vec<T> {
+    if std::env::var(REVERSE_ENV).is_ok_and(|v| v == "1") {
+        items.reverse();
+    }
+    items
+}

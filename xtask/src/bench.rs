@@ -2,11 +2,18 @@
 //! one table of ratios, each with its goal (from issue 12). Ratios, not absolute times, are the
 //! headline: each compares two contenders measured in the same run on the same machine.
 //!
-//! - `--quick`: short warm-up and measurement (10 samples); under 3 minutes on 2 cores once built.
+//! The benchmarks run in several rounds (3, or 2 with `--quick`); every other round runs the
+//! contenders of each comparison in reverse order (`CHATHOOKS_BENCH_REVERSE=1`), so that a drift
+//! in the machine's load does not always favour the same side. Each ratio is computed within a
+//! round (both medians from the same round) and the table shows the median over the rounds, with
+//! every round's value beside it.
+//!
+//! - `--quick`: 2 short rounds (0.3 s warm-up, 1 s measurement, 10 samples); under 3 minutes on
+//!   2 cores once built.
 //! - `--json`: print `{"name": {"ratio": r, "goal": "≤ 1.05", ...}, ...}` on stdout instead of the
 //!   table (criterion's own output goes to stderr).
 //!
-//! Criterion writes to `target/criterion-xtask/`, emptied before each run.
+//! Criterion writes to `target/criterion-xtask/round-N/`, emptied before each run.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -67,8 +74,10 @@ pub struct Ratio {
     pub goal: Goal,
     /// What is divided by what, in words.
     pub what: String,
-    /// The two medians (ns), numerator first.
+    /// The two medians (ns), numerator first (the median over rounds of each).
     pub medians: Option<(f64, f64)>,
+    /// The ratio in each round.
+    pub rounds: Vec<f64>,
 }
 
 /// Entry point: returns whether the benchmarks ran and every ratio could be computed (pending
@@ -85,52 +94,35 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     }
     let home = target_dir(root).join("criterion-xtask");
     let _ = std::fs::remove_dir_all(&home);
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(root)
-        .args(["bench", "-p", "chathooks-benches"])
-        .env("CRITERION_HOME", &home);
-    for target in BENCH_TARGETS {
-        command.args(["--bench", target]);
-    }
-    command.arg("--");
-    if quick {
-        command.args([
-            "--warm-up-time",
-            "0.5",
-            "--measurement-time",
-            "1.5",
-            "--sample-size",
-            "10",
-        ]);
-    }
-    if json {
-        // Keep stdout for the JSON object.
-        command.stdout(Stdio::from(std::io::stderr()));
-    }
-    eprintln!("running: {command:?}");
-    match command.status() {
-        Ok(status) if status.success() => {}
-        Ok(status) => {
-            eprintln!("error: cargo bench failed: {status}");
+    let rounds = if quick { 2 } else { 3 };
+    let mut per_round = Vec::new();
+    for round in 0..rounds {
+        let round_home = home.join(format!("round-{round}"));
+        let reverse = round % 2 == 1;
+        eprintln!(
+            "== round {} of {rounds}{}",
+            round + 1,
+            if reverse {
+                " (contenders in reverse order)"
+            } else {
+                ""
+            }
+        );
+        if !run_round(root, &round_home, quick, json, reverse) {
             return false;
         }
-        Err(e) => {
-            eprintln!("error: cannot run cargo: {e}");
-            return false;
+        match read_medians(&round_home) {
+            Ok(m) => per_round.push(ratios(&m)),
+            Err(e) => {
+                eprintln!(
+                    "error: reading criterion's results in {}: {e}",
+                    round_home.display()
+                );
+                return false;
+            }
         }
     }
-    let medians = match read_medians(&home) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!(
-                "error: reading criterion's results in {}: {e}",
-                home.display()
-            );
-            return false;
-        }
-    };
-    let ratios = ratios(&medians);
+    let ratios = combine(per_round);
     if json {
         println!("{}", to_json(&ratios));
     } else {
@@ -139,6 +131,103 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     ratios
         .iter()
         .all(|r| r.value.is_ok() || r.value.as_ref().is_err_and(|e| e.starts_with("pending")))
+}
+
+/// One round: `cargo bench` of every target, results into `home`.
+fn run_round(root: &Path, home: &Path, quick: bool, json: bool, reverse: bool) -> bool {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(root)
+        .args(["bench", "-p", "chathooks-benches"])
+        .env("CRITERION_HOME", home)
+        .env("CHATHOOKS_BENCH_REVERSE", if reverse { "1" } else { "0" });
+    for target in BENCH_TARGETS {
+        command.args(["--bench", target]);
+    }
+    command.arg("--");
+    if quick {
+        command.args([
+            "--warm-up-time",
+            "0.3",
+            "--measurement-time",
+            "1",
+            "--sample-size",
+            "10",
+        ]);
+    } else {
+        command.args(["--warm-up-time", "1", "--measurement-time", "3"]);
+    }
+    if json {
+        // Keep stdout for the JSON object.
+        command.stdout(Stdio::from(std::io::stderr()));
+    }
+    eprintln!("running: {command:?}");
+    match command.status() {
+        Ok(status) if status.success() => true,
+        Ok(status) => {
+            eprintln!("error: cargo bench failed: {status}");
+            false
+        }
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            false
+        }
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+/// Merges the rounds' tables: each line's ratio is the median of its per-round ratios.
+pub fn combine(per_round: Vec<Vec<Ratio>>) -> Vec<Ratio> {
+    let mut rounds = per_round.into_iter();
+    let Some(first) = rounds.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<Vec<Ratio>> = rounds.collect();
+    first
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut line)| {
+            let same = |r: &Vec<Ratio>| {
+                r.get(i)
+                    .filter(|o| o.name == line.name)
+                    .map(|o| (o.value.clone(), o.medians))
+            };
+            let mut values = Vec::new();
+            let mut nums = Vec::new();
+            let mut dens = Vec::new();
+            let all = std::iter::once((line.value.clone(), line.medians))
+                .chain(rest.iter().filter_map(same));
+            for (value, medians) in all {
+                if let Ok(v) = value {
+                    values.push(v);
+                }
+                if let Some((n, d)) = medians {
+                    nums.push(n);
+                    dens.push(d);
+                }
+            }
+            if let Some(v) = median(values.clone()) {
+                line.value = Ok(v);
+            }
+            if let (Some(n), Some(d)) = (median(nums), median(dens)) {
+                line.medians = Some((n, d));
+            }
+            line.rounds = values;
+            line
+        })
+        .collect()
 }
 
 /// The target directory: `CARGO_TARGET_DIR` or `<root>/target`.
@@ -198,6 +287,7 @@ pub fn ratios(m: &BTreeMap<String, f64>) -> Vec<Ratio> {
             goal,
             what,
             medians,
+            rounds: Vec::new(),
         }
     };
     out.push(ratio(
@@ -230,6 +320,7 @@ pub fn ratios(m: &BTreeMap<String, f64>) -> Vec<Ratio> {
             goal: Goal::AtMost(1.02),
             what: "median latency, retries on / off".into(),
             medians: None,
+            rounds: Vec::new(),
         });
     }
     for platform in ["kirim", "kapso"] {
@@ -287,10 +378,10 @@ fn format_ns(ns: f64) -> String {
 pub fn table(ratios: &[Ratio], quick: bool) -> String {
     let mut s = String::new();
     if quick {
-        s.push_str("(quick run: 10 samples each, short measurement; indicative only)\n\n");
+        s.push_str("(quick run: 2 rounds of 10 samples each; indicative only)\n\n");
     }
-    s.push_str("| name | ratio | goal | met | what | medians (num / den) |\n");
-    s.push_str("|---|---:|---|---|---|---|\n");
+    s.push_str("| name | ratio | goal | met | rounds | what | medians (num / den) |\n");
+    s.push_str("|---|---:|---|---|---|---|---|\n");
     for r in ratios {
         let (ratio, met) = match &r.value {
             Ok(v) => (
@@ -308,9 +399,13 @@ pub fn table(ratios: &[Ratio], quick: bool) -> String {
             .medians
             .map(|(n, d)| format!("{} / {}", format_ns(n), format_ns(d)))
             .unwrap_or_default();
+        let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.2}")).collect();
         s.push_str(&format!(
-            "| {} | {ratio} | {} | {met} | {} | {medians} |\n",
-            r.name, r.goal, r.what
+            "| {} | {ratio} | {} | {met} | {} | {} | {medians} |\n",
+            r.name,
+            r.goal,
+            rounds.join(" "),
+            r.what
         ));
     }
     s
@@ -335,6 +430,10 @@ pub fn to_json(ratios: &[Ratio]) -> String {
         entry.insert("goal".into(), serde_json::json!(r.goal.to_string()));
         if let Some((n, d)) = r.medians {
             entry.insert("median_ns".into(), serde_json::json!([round(n), round(d)]));
+        }
+        if !r.rounds.is_empty() {
+            let rounds: Vec<f64> = r.rounds.iter().copied().map(round).collect();
+            entry.insert("rounds".into(), serde_json::json!(rounds));
         }
         object.insert(r.name.clone(), serde_json::Value::Object(entry));
     }
@@ -393,6 +492,30 @@ mod tests {
         assert_eq!(json["request.throughput32"]["met"], false);
         assert!(json["request.retries_on_vs_off"]["ratio"].is_null());
         assert_eq!(json.as_object().unwrap().len(), ratios.len());
+    }
+
+    #[test]
+    fn rounds_combine_into_the_median_ratio() {
+        let mut slower = medians();
+        slower.insert("request/latency/chathooks".into(), 130.0);
+        let mut faster = medians();
+        faster.insert("request/latency/chathooks".into(), 90.0);
+        let combined = combine(vec![ratios(&medians()), ratios(&slower), ratios(&faster)]);
+        let latency = combined
+            .iter()
+            .find(|r| r.name == "request.latency")
+            .unwrap();
+        assert!((latency.value.as_ref().unwrap() - 1.05).abs() < 1e-9);
+        assert_eq!(latency.rounds.len(), 3);
+        assert_eq!(latency.medians, Some((105.0, 100.0)));
+        let pending = combined
+            .iter()
+            .find(|r| r.name == "request.retries_on_vs_off")
+            .unwrap();
+        assert!(pending.value.is_err());
+        assert!(pending.rounds.is_empty());
+        assert_eq!(median(vec![3.0, 1.0]), Some(2.0));
+        assert_eq!(median(vec![]), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use chathooks::webhooks::{kapso, kirim};
 use chathooks_benches::inputs::{self, body_of_len, secrets, BODY_SIZES, SECRET_COUNTS};
 use chathooks_benches::server::{Recorded, Server};
-use chathooks_benches::verifiers::{BareHmac, Kapso, Kirim, Svix};
+use chathooks_benches::verifiers::{BareHmac, Kapso, Kirim, PrekeyedHmac, Svix};
 use chathooks_benches::{chathooks_client, chathooks_patch, handwritten, http_client, API_KEY};
 
 /// A named verification contender.
@@ -98,6 +98,13 @@ fn every_verifier_accepts_the_signed_body_and_rejects_a_changed_one() {
                     "kirim_hmac",
                     Box::new({
                         let v = BareHmac::new(&secrets, prefix.as_bytes(), &body);
+                        move |b| v.verify(b)
+                    }),
+                ),
+                (
+                    "kirim_hmac_prekeyed",
+                    Box::new({
+                        let v = PrekeyedHmac::new(&secrets, prefix.as_bytes(), &body);
                         move |b| v.verify(b)
                     }),
                 ),

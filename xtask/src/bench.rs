@@ -8,8 +8,9 @@
 //! round (both medians from the same round) and the table shows the median over the rounds, with
 //! every round's value beside it.
 //!
-//! - `--quick`: 2 short rounds (0.3 s warm-up, 1 s measurement, 10 samples); under 3 minutes on
+//! - `--quick`: 2 short rounds (0.2 s warm-up, 0.8 s measurement, 10 samples); under 3 minutes on
 //!   2 cores once built.
+//! - `--only request,verify,parse`: run only these benchmark targets (and their lines);
 //! - `--json`: print `{"name": {"ratio": r, "goal": "≤ 1.05", ...}, ...}` on stdout instead of the
 //!   table (criterion's own output goes to stderr).
 //!
@@ -19,6 +20,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--json] [--only request,verify,parse]";
 
 /// The benchmark targets of `benches/Cargo.toml`.
 const BENCH_TARGETS: [&str; 3] = ["request", "verify", "parse"];
@@ -83,14 +86,30 @@ pub struct Ratio {
 /// Entry point: returns whether the benchmarks ran and every ratio could be computed (pending
 /// ones aside). Missed goals do not fail the command: the numbers are noisy on shared machines.
 pub fn run(root: &Path, args: &[String]) -> bool {
-    let quick = args.iter().any(|a| a == "--quick");
-    let json = args.iter().any(|a| a == "--json");
-    if let Some(other) = args
-        .iter()
-        .find(|a| !matches!(a.as_str(), "--quick" | "--json"))
-    {
-        eprintln!("error: unknown argument {other}; usage: cargo xtask bench [--quick] [--json]");
-        return false;
+    let mut quick = false;
+    let mut json = false;
+    let mut targets: Vec<&str> = BENCH_TARGETS.to_vec();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--json" => json = true,
+            "--only" => {
+                let list = args.next().map(String::as_str).unwrap_or_default();
+                targets = BENCH_TARGETS
+                    .into_iter()
+                    .filter(|t| list.split(',').any(|l| l.trim() == *t))
+                    .collect();
+                if targets.is_empty() {
+                    eprintln!("error: --only takes some of {}", BENCH_TARGETS.join(","));
+                    return false;
+                }
+            }
+            other => {
+                eprintln!("error: unknown argument {other}; {USAGE}");
+                return false;
+            }
+        }
     }
     let home = target_dir(root).join("criterion-xtask");
     let _ = std::fs::remove_dir_all(&home);
@@ -108,11 +127,16 @@ pub fn run(root: &Path, args: &[String]) -> bool {
                 ""
             }
         );
-        if !run_round(root, &round_home, quick, json, reverse) {
+        if !run_round(root, &round_home, &targets, quick, json, reverse) {
             return false;
         }
         match read_medians(&round_home) {
-            Ok(m) => per_round.push(ratios(&m)),
+            Ok(m) => per_round.push(
+                ratios(&m)
+                    .into_iter()
+                    .filter(|r| targets.iter().any(|t| r.name.starts_with(&format!("{t}."))))
+                    .collect(),
+            ),
             Err(e) => {
                 eprintln!(
                     "error: reading criterion's results in {}: {e}",
@@ -134,23 +158,30 @@ pub fn run(root: &Path, args: &[String]) -> bool {
 }
 
 /// One round: `cargo bench` of every target, results into `home`.
-fn run_round(root: &Path, home: &Path, quick: bool, json: bool, reverse: bool) -> bool {
+fn run_round(
+    root: &Path,
+    home: &Path,
+    targets: &[&str],
+    quick: bool,
+    json: bool,
+    reverse: bool,
+) -> bool {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .current_dir(root)
         .args(["bench", "-p", "chathooks-benches"])
         .env("CRITERION_HOME", home)
         .env("CHATHOOKS_BENCH_REVERSE", if reverse { "1" } else { "0" });
-    for target in BENCH_TARGETS {
+    for target in targets {
         command.args(["--bench", target]);
     }
     command.arg("--");
     if quick {
         command.args([
             "--warm-up-time",
-            "0.3",
+            "0.2",
             "--measurement-time",
-            "1",
+            "0.8",
             "--sample-size",
             "10",
         ]);
@@ -335,6 +366,15 @@ pub fn ratios(m: &BTreeMap<String, f64>) -> Vec<Ratio> {
                     Goal::AtLeast(0.95),
                     "throughput, chathooks / bare HMAC-SHA256".into(),
                 ));
+                if platform == "kirim" && size == "1KiB" {
+                    out.push(ratio(
+                        format!("verify.kirim.1KiB.{n}secret.prekeyed_vs_hmac"),
+                        &id("kirim_hmac_prekeyed"),
+                        &id("kirim_hmac"),
+                        Goal::Info,
+                        "time, HMAC with keys prepared once / keyed per call".into(),
+                    ));
+                }
                 out.push(ratio(
                     format!("verify.{platform}.{size}.{n}secret.vs_svix"),
                     &id(platform),

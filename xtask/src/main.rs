@@ -3,7 +3,7 @@
 //! - `cargo xtask regen`: validate each spec and rewrite its committed snapshot of generated code;
 //! - `cargo xtask lint`: our own rules for the specs (see `lint.rs`);
 //! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this);
-//! - `cargo xtask bench [--quick] [--json]`: run the benchmarks of `benches/`, print the ratios
+//! - `cargo xtask bench [--quick] [--json] [--only …]`: run the benchmarks of `benches/`, print the ratios
 //!   with their goals (see `bench.rs`);
 //! - `cargo xtask build-cost [--timings] [--only a,b,c,d]`: time clean builds of scratch consumer
 //!   crates (see `build_cost.rs`).
@@ -17,7 +17,7 @@ mod build_cost;
 mod generate;
 mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json]|build-cost [--timings] [--only a,b,c,d]>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--timings] [--only a,b,c,d]>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -27,7 +27,10 @@ fn clients() {
     );
     let mut failed = false;
     for platform in generate::PLATFORMS {
-        let feature = format!("CARGO_FEATURE_{}", platform.name.to_uppercase());
+        let feature = format!(
+            "CARGO_FEATURE_{}",
+            platform.feature.to_uppercase().replace('-', "_")
+        );
         if std::env::var_os(feature).is_none() {
             continue;
         }

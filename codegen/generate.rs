@@ -12,8 +12,12 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeIm
 /// A platform whose client is generated: its spec and the handwritten types that replace
 /// generated ones (open enums, secrets, the PATCH bodies that must be able to send `null`).
 pub struct Platform {
-    /// Module and file stem: `kirim` reads `openapi/kirim.yaml`.
+    /// File stem: `kirim` reads `openapi/kirim.yaml` and writes `kirim.rs` (in `OUT_DIR` and in
+    /// `tests/snapshots/`).
     pub name: &'static str,
+    /// The cargo feature that compiles this client (several specs may share one feature).
+    #[allow(dead_code)] // read by build.rs, not by `cargo xtask`
+    pub feature: &'static str,
     /// `(schema name, replacement type path, impls the replacement provides)`.
     replacements: &'static [(&'static str, &'static str, &'static [Impl])],
 }
@@ -29,6 +33,7 @@ enum Impl {
 pub const PLATFORMS: &[Platform] = &[
     Platform {
         name: "kirim",
+        feature: "kirim",
         replacements: &[
             ("SecretValue", "crate::secret::SecretString", &[]),
             (
@@ -55,6 +60,7 @@ pub const PLATFORMS: &[Platform] = &[
     },
     Platform {
         name: "kapso",
+        feature: "kapso",
         replacements: &[
             ("SecretValue", "crate::secret::SecretString", &[]),
             (
@@ -62,6 +68,31 @@ pub const PLATFORMS: &[Platform] = &[
                 "crate::kapso::WebhookEvent",
                 &[Impl::Display, Impl::FromStr],
             ),
+            ("KapsoError", "crate::kapso::ErrorBody", &[]),
+        ],
+    },
+    Platform {
+        name: "kapso_platform",
+        feature: "kapso",
+        replacements: &[
+            ("SecretValue", "crate::secret::SecretString", &[]),
+            ("RequiredSecretValue", "crate::secret::SecretString", &[]),
+            (
+                "WebhookEvent",
+                "crate::kapso::WebhookEvent",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            (
+                "WebhookKind",
+                "crate::kapso::platform::WebhookKind",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            (
+                "DeliveryStatus",
+                "crate::kapso::platform::DeliveryStatus",
+                &[Impl::Display, Impl::FromStr],
+            ),
+            ("ErrorResponse", "crate::kapso::ErrorBody", &[]),
         ],
     },
 ];

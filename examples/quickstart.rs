@@ -105,11 +105,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let kapso = match &fake {
-        Some(server) => kapso::Client::builder()
+        Some(server) => kapso::legacy::Client::builder()
             .api_key("kapso-offline")
             .base_url(format!("{}/kapso/api/v1", server.uri()))
             .build()?,
-        None => kapso::Client::from_env()?,
+        None => kapso::legacy::Client::from_env()?,
     };
     let config = std::env::var("KAPSO_CONFIG_ID").unwrap_or_else(|_| "config-123abc".into());
     println!("Kapso at {}", kapso.base_url());
@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .whatsapp_config_id(&config)
         .body_map(|b| {
             b.whatsapp_webhook(
-                kapso::types::NewWhatsappWebhook::builder()
+                kapso::legacy::types::NewWhatsappWebhook::builder()
                     .url("https://example.com/hooks/kapso")
                     .secret_key(chathooks::SecretString::from("quickstart-secret"))
                     .events(vec![kapso::WebhookEvent::MessageReceived]),

@@ -1,5 +1,9 @@
 //! Kirim.chat: webhook subscriptions and deliveries (`https://api.kirim.chat/v1`, Bearer token).
 //!
+//! The event names and statuses ([`EventType`], [`SubscriptionStatus`], [`DeliveryStatus`]) are
+//! shared by the client (feature `kirim`) and by receiving ([`crate::webhooks::kirim`]), so they
+//! are available with the `webhooks` feature alone.
+//!
 //! [`Client`] wraps the client that progenitor generates from `openapi/kirim.yaml` at build time
 //! and dereferences to it ([`Operations`]), so every operation is a method on `Client` returning a
 //! builder: set its parameters, then `.send().await`. `?` turns its error into [`crate::Error`].
@@ -40,11 +44,14 @@
 //! "Inferred" operations have no public reference page: they follow the API's conventions and are
 //! marked `x-chathooks-inferred` in the spec.
 
+#[cfg(feature = "kirim")]
 use serde::{Deserialize, Deserializer, Serialize};
 
+#[cfg(feature = "kirim")]
 use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
 
+#[cfg(feature = "kirim")]
 #[allow(
     missing_docs,
     unused_imports,
@@ -56,8 +63,10 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/kirim.rs"));
 }
 
+#[cfg(feature = "kirim")]
 pub use generated::{builder, types, Client as Operations, ResponseValue};
 
+#[cfg(feature = "kirim")]
 crate::transport::platform_client! {
     /// The Kirim.chat client.
     name: "Kirim.chat",
@@ -67,6 +76,7 @@ crate::transport::platform_client! {
     auth_header: |api_key| (reqwest::header::AUTHORIZATION, format!("Bearer {api_key}")),
 }
 
+#[cfg(feature = "kirim")]
 impl ErrorBody for types::ErrorEnvelope {
     fn fields(self) -> ErrorFields {
         ErrorFields {
@@ -123,6 +133,7 @@ open_enum! {
     }
 }
 
+#[cfg(feature = "kirim")]
 /// The body of [`Operations::update_webhook_subscription`]: only the fields you set are sent.
 ///
 /// `description` has three states: unset (not sent, left as is), `Some(Some(text))` (set) and
@@ -157,6 +168,7 @@ pub struct UpdateWebhookSubscriptionRequest {
     pub status: Option<SubscriptionStatus>,
 }
 
+#[cfg(feature = "kirim")]
 /// Deserializes a field that is present (possibly `null`) as `Some(_)`; `default` covers absence.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -166,6 +178,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+#[cfg(feature = "kirim")]
 impl UpdateWebhookSubscriptionRequest {
     /// An update that changes nothing yet.
     pub fn new() -> Self {

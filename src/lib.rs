@@ -5,7 +5,8 @@
 //!
 //! - [`kirim`]: Kirim.chat webhook subscriptions, secret rotation and delivery replay
 //!   (feature `kirim`);
-//! - [`kapso`]: Kapso WhatsApp webhooks (feature `kapso`);
+//! - [`kapso`]: Kapso WhatsApp webhooks, through the Platform API ([`kapso::platform`], for new
+//!   integrations) or the legacy API ([`kapso::legacy`]) (feature `kapso`);
 //! - [`webhooks`]: receiving: verify deliveries' signatures and parse them into typed events
 //!   (feature `webhooks`, which needs no HTTP client, runtime or code generator).
 //!
@@ -30,15 +31,15 @@
 
 #[cfg(feature = "client")]
 mod error;
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
 mod secret;
 #[cfg(feature = "client")]
 pub mod transport;
 
-#[cfg(feature = "kapso")]
+#[cfg(any(feature = "kapso", feature = "webhooks"))]
 pub mod kapso;
-#[cfg(feature = "kirim")]
+#[cfg(any(feature = "kirim", feature = "webhooks"))]
 pub mod kirim;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;

@@ -4,7 +4,8 @@
 //! catch-all `Other(String)`: a response carrying a new value still parses and keeps the value.
 
 /// Declares a string enum with known variants and an `Other(String)` catch-all, with
-/// `as_str`, `Display`, infallible `FromStr`, `From<&str>`, `From<String>` and serde as a string.
+/// `as_str`, `Display`, infallible `FromStr`, `From<&str>`, `From<String>`, `== "wire value"` and
+/// serde as a string.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -33,6 +34,18 @@ macro_rules! open_enum {
                     $( $name::$variant => $wire, )+
                     $name::Other(other) => other,
                 }
+            }
+        }
+
+        impl ::std::cmp::PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl ::std::cmp::PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
 

@@ -1,11 +1,18 @@
-//! [`SecretString`]: API keys and signing secrets that stay out of logs.
+//! [`SecretString`]: API keys and signing secrets that stay out of logs and out of memory.
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
 /// A secret (an API key or a webhook signing secret) whose `Debug` output is `***`.
 ///
-/// It has no `Display`; read it on purpose with [`SecretString::expose_secret`]. On the wire it is
-/// a plain JSON string.
+/// - It has no `Display`; read it on purpose with [`SecretString::expose_secret`].
+/// - Its bytes are overwritten with zeros when it is dropped (the `zeroize` crate).
+/// - `==` compares in constant time (the `subtle` crate): how long a comparison takes says
+///   nothing about where two secrets of the same length first differ. (The length itself is not
+///   hidden.)
+/// - On the wire it is a plain JSON string.
 ///
 /// ```
 /// use chathooks::SecretString;
@@ -13,8 +20,9 @@ use std::fmt;
 /// let secret = SecretString::from("whsec_abc");
 /// assert_eq!(format!("{secret:?}"), "SecretString(***)");
 /// assert_eq!(secret.expose_secret(), "whsec_abc");
+/// assert_eq!(secret, SecretString::from("whsec_abc"));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 #[cfg_attr(feature = "client", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "client", serde(transparent))]
 pub struct SecretString(String);
@@ -29,7 +37,26 @@ impl SecretString {
     pub fn expose_secret(&self) -> &str {
         &self.0
     }
+
+    /// Whether the secret is empty or only whitespace: a signing key nobody should accept.
+    pub fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
 }
+
+impl Drop for SecretString {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for SecretString {}
 
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,5 +73,11 @@ impl From<String> for SecretString {
 impl From<&str> for SecretString {
     fn from(secret: &str) -> Self {
         Self(secret.to_owned())
+    }
+}
+
+impl From<&String> for SecretString {
+    fn from(secret: &String) -> Self {
+        Self(secret.clone())
     }
 }

@@ -136,7 +136,7 @@ mod sealed {
 }
 
 /// A platform's facade client: what [`ClientBuilder`] needs to know to build one.
-/// Implemented by `kirim::Client` and `kapso::Client`; sealed.
+/// Implemented by `kirim::Client` and `kapso::legacy::Client`; sealed.
 pub trait Platform: sealed::Sealed + Sized {
     /// The platform's name, for messages.
     const NAME: &'static str;

@@ -25,13 +25,16 @@ fn from_env_reads_the_key_and_base_url_and_names_a_missing_variable() {
         })
     ));
     assert!(err.to_string().contains("KIRIM_API_KEY"), "{err}");
-    let err = kapso::Client::from_env().unwrap_err();
+    let err = kapso::legacy::Client::from_env().unwrap_err();
     assert!(err.to_string().contains("KAPSO_API_KEY"), "{err}");
 
     unsafe {
         std::env::set_var("KAPSO_API_KEY", "   ");
     }
-    assert!(kapso::Client::from_env().is_err(), "a blank key is no key");
+    assert!(
+        kapso::legacy::Client::from_env().is_err(),
+        "a blank key is no key"
+    );
 
     unsafe {
         std::env::set_var("KIRIM_API_KEY", KEY);
@@ -39,7 +42,7 @@ fn from_env_reads_the_key_and_base_url_and_names_a_missing_variable() {
     }
     let client = kirim::Client::from_env().unwrap();
     assert_eq!(client.base_url(), "https://api.kirim.chat/v1");
-    let client = kapso::Client::from_env().unwrap();
+    let client = kapso::legacy::Client::from_env().unwrap();
     assert_eq!(client.base_url(), "http://127.0.0.1:9/api/v1");
 }
 
@@ -50,7 +53,7 @@ fn default_base_urls() {
         "https://api.kirim.chat/v1"
     );
     assert_eq!(
-        kapso::Client::new("k").unwrap().base_url(),
+        kapso::legacy::Client::new("k").unwrap().base_url(),
         "https://app.kapso.ai/api/v1"
     );
 }
@@ -131,7 +134,7 @@ async fn a_caller_supplied_http_client_still_gets_auth_and_user_agent() {
         .mount(&server)
         .await;
     let http = reqwest::Client::builder().build().unwrap();
-    let client = kapso::Client::builder()
+    let client = kapso::legacy::Client::builder()
         .api_key("kapso-key")
         .base_url(server.uri())
         .http_client(http)

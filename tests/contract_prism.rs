@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chathooks::kapso::{self, types as kapso_types, WebhookEvent};
+use chathooks::kapso::legacy::{self as kapso, types as kapso_types};
+use chathooks::kapso::platform::{self as kapso_platform, DeliveryStatus, WebhookKind};
+use chathooks::kapso::WebhookEvent;
 use chathooks::kirim::{self, EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
 
 /// A Prism mock server on 127.0.0.1, killed on drop.
@@ -238,10 +240,10 @@ async fn every_kapso_operation_is_accepted_by_prism() {
                         .url("https://example.com/webhook")
                         .secret_key(chathooks::SecretString::from("contract-secret"))
                         .events(vec![WebhookEvent::MessageReceived])
-                        .buffer_enabled(Some(true))
-                        .buffer_window_seconds(Some(30u8.try_into().unwrap()))
-                        .max_buffer_size(Some(50u8.try_into().unwrap()))
-                        .inactivity_minutes(Some(720u16.try_into().unwrap())),
+                        .buffer_enabled(true)
+                        .buffer_window_seconds(30u8)
+                        .max_buffer_size(50u8)
+                        .inactivity_minutes(720u16),
                 )
             })
             .send()
@@ -287,6 +289,190 @@ async fn every_kapso_operation_is_accepted_by_prism() {
             .send()
             .await,
     );
+}
+
+#[tokio::test]
+async fn every_kapso_platform_operation_is_accepted_by_prism() {
+    use kapso_platform::types;
+
+    let prism = Prism::start("kapso_platform.yaml");
+    let client = kapso_platform::Client::builder()
+        .api_key("kapso-platform-contract-key")
+        .base_url(prism.url())
+        .build()
+        .unwrap();
+    let phone = "1234567890";
+    let webhook = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b";
+    let mut headers = serde_json::Map::new();
+    headers.insert("X-Webhook-Source".into(), "kapso".into());
+
+    let page = ok(
+        "list_whatsapp_phone_number_webhooks",
+        client
+            .list_whatsapp_phone_number_webhooks()
+            .phone_number_id(phone)
+            .url_contains("acme")
+            .kind(WebhookKind::Kapso)
+            .active(true)
+            .created_after(
+                "2025-07-01T00:00:00Z"
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap(),
+            )
+            .created_before(
+                "2025-08-01T00:00:00Z"
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap(),
+            )
+            .page(1u32)
+            .per_page(20u32)
+            .send()
+            .await,
+    );
+    assert!(!page.data.is_empty());
+    let created = ok(
+        "create_whatsapp_phone_number_webhook",
+        client
+            .create_whatsapp_phone_number_webhook()
+            .phone_number_id(phone)
+            .body_map(|b| {
+                b.whatsapp_webhook(
+                    types::NewPhoneNumberWebhook::builder()
+                        .url("https://api.acme.com/webhooks/whatsapp")
+                        .secret_key(chathooks::SecretString::from("wh_sec_3kfj9dmfkg8s2"))
+                        .events(vec![
+                            WebhookEvent::MessageReceived,
+                            WebhookEvent::MessageSent,
+                        ])
+                        .active(Some(true))
+                        .buffer_enabled(Some(true))
+                        .buffer_window_seconds(Some(10u8.try_into().unwrap()))
+                        .max_buffer_size(Some(25u8.try_into().unwrap()))
+                        .inactivity_minutes(Some(30u16.try_into().unwrap()))
+                        .buffer_events(vec![WebhookEvent::MessageReceived])
+                        .headers(headers.clone())
+                        .payload_version(Some("v2".to_owned())),
+                )
+            })
+            .send()
+            .await,
+    );
+    // Prism answers with SPEC's 201 example, which omits `kind`.
+    assert_eq!(created.data.kind, WebhookKind::Kapso);
+    ok(
+        "get_whatsapp_phone_number_webhook",
+        client
+            .get_whatsapp_phone_number_webhook()
+            .phone_number_id(phone)
+            .webhook_id(webhook)
+            .send()
+            .await,
+    );
+    let updated = ok(
+        "update_whatsapp_phone_number_webhook",
+        client
+            .update_whatsapp_phone_number_webhook()
+            .phone_number_id(phone)
+            .webhook_id(webhook)
+            .body_map(|b| {
+                b.whatsapp_webhook(
+                    types::WebhookChanges::builder()
+                        .url(Some("https://api.acme.com/webhooks/whatsapp-v2".to_owned()))
+                        .secret_key(Some(chathooks::SecretString::from("rotated")))
+                        .active(Some(false))
+                        .events(vec![WebhookEvent::MessageReceived]),
+                )
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(updated.data.max_buffer_size, Some(20));
+    ok(
+        "delete_whatsapp_phone_number_webhook",
+        client
+            .delete_whatsapp_phone_number_webhook()
+            .phone_number_id(phone)
+            .webhook_id(webhook)
+            .send()
+            .await,
+    );
+    ok(
+        "list_whatsapp_project_webhooks",
+        client
+            .list_whatsapp_project_webhooks()
+            .kind(WebhookKind::Meta)
+            .page(2u32)
+            .per_page(50u32)
+            .send()
+            .await,
+    );
+    ok(
+        "create_whatsapp_project_webhook",
+        client
+            .create_whatsapp_project_webhook()
+            .body_map(|b| {
+                b.whatsapp_webhook(
+                    types::NewProjectWebhook::builder()
+                        .url("https://api.acme.com/webhooks/whatsapp")
+                        .events(vec![
+                            WebhookEvent::PhoneNumberCreated,
+                            WebhookEvent::PhoneNumberDeleted,
+                        ]),
+                )
+            })
+            .send()
+            .await,
+    );
+    ok(
+        "get_whatsapp_project_webhook",
+        client
+            .get_whatsapp_project_webhook()
+            .webhook_id(webhook)
+            .send()
+            .await,
+    );
+    ok(
+        "update_whatsapp_project_webhook",
+        client
+            .update_whatsapp_project_webhook()
+            .webhook_id(webhook)
+            .body_map(|b| b.whatsapp_webhook(types::WebhookChanges::builder().active(Some(true))))
+            .send()
+            .await,
+    );
+    ok(
+        "delete_whatsapp_project_webhook",
+        client
+            .delete_whatsapp_project_webhook()
+            .webhook_id(webhook)
+            .send()
+            .await,
+    );
+    let tested = ok(
+        "test_whatsapp_project_webhook",
+        client
+            .test_whatsapp_project_webhook()
+            .webhook_id(webhook)
+            .body_map(|b| b.event_type(Some(WebhookEvent::MessageReceived)))
+            .send()
+            .await,
+    );
+    assert_eq!(tested.data.and_then(|d| d.success), Some(true));
+    let deliveries = ok(
+        "list_webhook_deliveries",
+        client
+            .list_webhook_deliveries()
+            .status(DeliveryStatus::Failed)
+            .event(WebhookEvent::MessageReceived)
+            .webhook_id(webhook)
+            .errors_only(true)
+            .period(kapso_platform::types::DeliveryPeriod::X30d)
+            .limit(100u8)
+            .after("YWZ0ZXI=")
+            .send()
+            .await,
+    );
+    assert!(!deliveries.data.is_empty());
 }
 
 /// Prism really validates: what breaks the spec gets a 4xx. (The facade cannot send these, so

@@ -21,6 +21,19 @@ fn kapso_snapshot_is_fresh() {
     );
 }
 
+#[cfg(feature = "kapso")]
+#[test]
+fn kapso_platform_snapshot_is_fresh() {
+    assert_fresh(
+        "kapso_platform",
+        include_str!(concat!(
+            env!("CHATHOOKS_GENERATED_DIR"),
+            "/kapso_platform.rs"
+        )),
+        include_str!("snapshots/kapso_platform.rs"),
+    );
+}
+
 fn assert_fresh(name: &str, generated: &str, snapshot: &str) {
     if generated != snapshot {
         let line = generated

@@ -2,7 +2,7 @@
 //! (`tests/fixtures/webhooks/make-vectors.sh`): single events, batches, dedupe.
 #![cfg(feature = "webhooks")]
 
-use chathooks::webhooks::kapso::{self, DedupeStore, EventKind, MemoryDedupe, Verifier};
+use chathooks::webhooks::kapso::{self, PayloadVersion, Verifier, WebhookEvent};
 use chathooks::webhooks::Error;
 use proptest::prelude::*;
 
@@ -34,40 +34,35 @@ fn a_single_delivery_verifies_and_parses() {
         ("X-Webhook-Payload-Version", "v2"),
     ];
     let delivery = Verifier::new(["kapso-secret-key-1"])
+        .unwrap()
         .verify(&headers[..], SINGLE)
         .unwrap();
     assert_eq!(delivery.idempotency_key.as_deref(), Some("idem-1"));
-    assert_eq!(delivery.payload_version.as_deref(), Some("v2"));
+    assert_eq!(delivery.payload_version, Some(PayloadVersion::V2));
     assert!(!delivery.batch);
-    let events = kapso::parse(&delivery, SINGLE).unwrap();
+    let events = kapso::parse(&delivery, SINGLE).unwrap().events().to_vec();
     assert_eq!(events.len(), 1);
     let event = &events[0];
-    assert_eq!(event.kind(), EventKind::MessageReceived);
+    assert_eq!(event.event_type, Some(WebhookEvent::MessageReceived));
     assert_eq!(event.id(), Some("wamid.HBgNNTY5OTk4NjU0MzIxFQIAEhgg"));
-    let message = event.payload.message.as_ref().unwrap();
+    let message = event.data.message.as_ref().unwrap();
     let kapso = message.kapso.as_ref().unwrap();
     assert_eq!(kapso.origin.as_deref(), Some("cloud_api"));
     assert_eq!(kapso.direction.as_deref(), Some("inbound"));
     assert_eq!(kapso.has_media, Some(false));
     assert_eq!(kapso.content, Some("Hola".into()));
     assert_eq!(
-        event
-            .payload
-            .conversation
-            .as_ref()
-            .unwrap()
-            .status
-            .as_deref(),
+        event.data.conversation.as_ref().unwrap().status.as_deref(),
         Some("active")
     );
-    assert_eq!(event.payload.is_new_conversation, Some(false));
-    assert_eq!(event.payload.phone_number_id.as_deref(), Some("123456789"));
+    assert_eq!(event.data.is_new_conversation, Some(false));
+    assert_eq!(event.data.phone_number_id.as_deref(), Some("123456789"));
 }
 
 #[test]
 fn signature_variants() {
     let sig = vector("kapso_message_received", "kapso-secret-key-1");
-    let verifier = Verifier::new(["kapso-secret-key-1"]);
+    let verifier = Verifier::new(["kapso-secret-key-1"]).unwrap();
     for value in [
         sig.clone(),
         sig.to_uppercase(),
@@ -103,7 +98,7 @@ fn signature_variants() {
 fn several_secrets_after_a_rotation() {
     let old = vector("kapso_batch", "kapso-secret-key-0");
     let new = vector("kapso_batch", "kapso-secret-key-1");
-    let verifier = Verifier::new(["kapso-secret-key-1", "kapso-secret-key-0"]);
+    let verifier = Verifier::new(["kapso-secret-key-1", "kapso-secret-key-0"]).unwrap();
     verifier
         .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
         .unwrap();
@@ -112,6 +107,7 @@ fn several_secrets_after_a_rotation() {
         .unwrap();
     assert_eq!(
         Verifier::new(["kapso-secret-key-2"])
+            .unwrap()
             .verify(&[("X-Webhook-Signature", old.as_str())], BATCH)
             .unwrap_err(),
         Error::NoMatchingSignature
@@ -128,28 +124,32 @@ fn a_batch_yields_every_event_in_order() {
         ("X-Batch-Size", "3"),
     ];
     let delivery = Verifier::new(["kapso-secret-key-1"])
+        .unwrap()
         .verify(&headers[..], BATCH)
         .unwrap();
     assert!(delivery.batch);
     assert_eq!(delivery.batch_size, Some(3));
-    let events = kapso::parse(&delivery, BATCH).unwrap();
+    let events = kapso::parse(&delivery, BATCH).unwrap().events().to_vec();
     let ids: Vec<_> = events.iter().map(|e| e.id().unwrap()).collect();
     assert_eq!(ids, ["wamid.A", "wamid.B", "wamid.C"]);
     assert!(events
         .iter()
-        .all(|e| e.kind() == EventKind::MessageReceived));
+        .all(|e| e.event_type == Some(WebhookEvent::MessageReceived)));
     assert_eq!(
-        events[2].payload.message.as_ref().unwrap().extra["image"]["id"],
+        events[2].data.message.as_ref().unwrap().extra["image"]["id"],
         "media-1"
     );
-    assert_eq!(events[0].payload.is_new_conversation, Some(true));
+    assert_eq!(events[0].data.is_new_conversation, Some(true));
 }
 
 #[test]
 fn a_batch_size_header_that_disagrees_is_an_error() {
     let sig = kapso::sign("k", BATCH);
     let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", "4")];
-    let delivery = Verifier::new(["k"]).verify(&headers[..], BATCH).unwrap();
+    let delivery = Verifier::new(["k"])
+        .unwrap()
+        .verify(&headers[..], BATCH)
+        .unwrap();
     assert_eq!(
         kapso::parse(&delivery, BATCH).unwrap_err(),
         Error::BatchSizeMismatch { header: 4, body: 3 }
@@ -160,6 +160,7 @@ fn a_batch_size_header_that_disagrees_is_an_error() {
     ];
     assert!(matches!(
         Verifier::new(["k"])
+            .unwrap()
             .verify(&headers[..], BATCH)
             .unwrap_err(),
         Error::MalformedHeader {
@@ -175,12 +176,18 @@ fn unknown_events_and_fields_are_kept() {
     let sig = kapso::sign("k", body);
     let headers = [
         ("X-Webhook-Signature", sig.as_str()),
-        ("X-Webhook-Event", "project.event"),
+        ("X-Webhook-Event", "workflow.execution.resumed"),
     ];
-    let delivery = Verifier::new(["k"]).verify(&headers[..], body).unwrap();
-    let events = kapso::parse(&delivery, body).unwrap();
-    assert_eq!(events[0].kind(), EventKind::Other("project.event".into()));
-    assert_eq!(events[0].payload.extra["future"], serde_json::json!([1, 2]));
+    let delivery = Verifier::new(["k"])
+        .unwrap()
+        .verify(&headers[..], body)
+        .unwrap();
+    let events = kapso::parse(&delivery, body).unwrap().events().to_vec();
+    assert_eq!(
+        events[0].event_type,
+        Some(WebhookEvent::Other("workflow.execution.resumed".into()))
+    );
+    assert_eq!(events[0].data.extra["future"], serde_json::json!([1, 2]));
     assert_eq!(events[0].id(), None);
 }
 
@@ -189,6 +196,7 @@ fn empty_and_non_utf8_bodies_verify_but_do_not_parse() {
     for body in [&b""[..], &[0xc3, 0x28, 0xff][..], &b"[1,2]"[..]] {
         let sig = kapso::sign("k", body);
         let delivery = Verifier::new(["k"])
+            .unwrap()
             .verify(&[("X-Webhook-Signature", sig)], body)
             .unwrap();
         assert!(matches!(
@@ -216,27 +224,11 @@ fn sign_headers_match_what_kapso_sends() {
     );
 }
 
-#[test]
-fn the_memory_dedupe_store_is_bounded() {
-    let seen = MemoryDedupe::new(2);
-    assert!(seen.first_seen("a"));
-    assert!(!seen.first_seen("a"));
-    assert!(seen.first_seen("b"));
-    assert!(seen.first_seen("c")); // forgets "a"
-    assert_eq!(seen.len(), 2);
-    assert!(!seen.first_seen("b"));
-    assert!(seen.first_seen("a"));
-    assert!(
-        MemoryDedupe::new(0).first_seen("x"),
-        "capacity 0 is treated as 1"
-    );
-}
-
 proptest! {
     #[test]
     fn sign_then_verify_round_trips(body in proptest::collection::vec(any::<u8>(), 0..512), secret in "[ -~]{1,40}") {
         let sig = kapso::sign(&secret, &body);
-        prop_assert!(Verifier::new([secret.as_str()]).verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
+        prop_assert!(Verifier::new([secret.as_str()]).unwrap().verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
     }
 
     #[test]
@@ -249,7 +241,7 @@ proptest! {
         let i = bit.index(body.len() * 8);
         tampered[i / 8] ^= 1 << (i % 8);
         prop_assert_eq!(
-            Verifier::new(["k"]).verify(&[("X-Webhook-Signature", sig)], &tampered).unwrap_err(),
+            Verifier::new(["k"]).unwrap().verify(&[("X-Webhook-Signature", sig)], &tampered).unwrap_err(),
             Error::NoMatchingSignature
         );
     }
@@ -262,60 +254,15 @@ proptest! {
 }
 
 #[test]
-fn every_documented_event_kind_is_named_and_project_events_keep_their_fields() {
-    let kinds = [
-        ("whatsapp.message.received", EventKind::MessageReceived),
-        ("whatsapp.message.sent", EventKind::MessageSent),
-        ("whatsapp.message.delivered", EventKind::MessageDelivered),
-        ("whatsapp.message.read", EventKind::MessageRead),
-        ("whatsapp.message.failed", EventKind::MessageFailed),
-        (
-            "whatsapp.conversation.created",
-            EventKind::ConversationCreated,
-        ),
-        ("whatsapp.conversation.ended", EventKind::ConversationEnded),
-        (
-            "whatsapp.conversation.inactive",
-            EventKind::ConversationInactive,
-        ),
-        (
-            "whatsapp.phone_number.created",
-            EventKind::PhoneNumberCreated,
-        ),
-        (
-            "workflow.execution.handoff",
-            EventKind::WorkflowExecutionHandoff,
-        ),
-        (
-            "workflow.execution.failed",
-            EventKind::WorkflowExecutionFailed,
-        ),
-    ];
-    for (name, kind) in kinds {
-        assert_eq!(EventKind::from(name), kind);
-    }
-    let body = br#"{"type":"workflow.execution.failed","workflow_execution":{"id":"we_1","error":"boom"},"conversation":{"id":"conv-9","kapso":{"messages_count":4}}}"#;
-    let delivery = Verifier::new(["k"])
-        .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
-        .unwrap();
-    let events = kapso::parse(&delivery, body).unwrap();
-    assert_eq!(events[0].kind(), EventKind::WorkflowExecutionFailed);
-    assert_eq!(events[0].id(), Some("conv-9"));
-    assert_eq!(
-        events[0].payload.extra["workflow_execution"]["error"],
-        "boom"
-    );
-}
-
-#[test]
 fn unexpected_types_in_the_kapso_block_do_not_reject_the_event() {
     let body = br#"{"message":{"id":"wamid.X","kapso":{"origin":"cloud_api","has_media":"yes","direction":7,"media_url":"https://example.test/m","future":true}}}"#;
     let delivery = Verifier::new(["k"])
+        .unwrap()
         .verify(&[("X-Webhook-Signature", kapso::sign("k", body))], body)
         .unwrap();
-    let events = kapso::parse(&delivery, body).unwrap();
+    let events = kapso::parse(&delivery, body).unwrap().events().to_vec();
     let block = events[0]
-        .payload
+        .data
         .message
         .as_ref()
         .unwrap()
@@ -335,11 +282,51 @@ fn an_event_data_envelope_is_unwrapped() {
     let body = br#"{"event":"whatsapp.conversation.ended","data":{"conversation":{"id":"conv-9","status":"ended"},"phone_number_id":"123"}}"#;
     let sig = kapso::sign("k", body);
     let delivery = Verifier::new(["k"])
+        .unwrap()
         .verify(&[("X-Webhook-Signature", sig)], body)
         .unwrap();
-    let events = kapso::parse(&delivery, body).unwrap();
+    let events = kapso::parse(&delivery, body).unwrap().events().to_vec();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind(), EventKind::ConversationEnded);
+    assert_eq!(events[0].event_type, Some(WebhookEvent::ConversationEnded));
     assert_eq!(events[0].id(), Some("conv-9"));
-    assert_eq!(events[0].payload.phone_number_id.as_deref(), Some("123"));
+    assert_eq!(events[0].data.phone_number_id.as_deref(), Some("123"));
+}
+
+#[test]
+fn the_body_limit_applies_before_the_signature_is_checked() {
+    let body = vec![b' '; 2048];
+    let headers = [("X-Webhook-Signature", kapso::sign("k", &body))];
+    let verifier = Verifier::new(["k"]).unwrap();
+    assert_eq!(verifier.body_limit(), 1024 * 1024);
+    verifier.verify(&headers, &body).unwrap();
+    let small = verifier.max_body_len(1024);
+    assert_eq!(
+        small.verify(&headers, &body).unwrap_err(),
+        Error::BodyTooLarge { limit: 1024 }
+    );
+    // No HMAC is computed over an oversized body, whatever its signature.
+    let forged = [("X-Webhook-Signature", "0".repeat(64))];
+    assert_eq!(
+        small.verify(&forged, &body).unwrap_err(),
+        Error::BodyTooLarge { limit: 1024 }
+    );
+}
+
+#[test]
+fn secrets_are_refused_when_blank_and_never_shown() {
+    assert_eq!(
+        Verifier::new(Vec::<String>::new()).unwrap_err(),
+        Error::NoSecrets
+    );
+    assert_eq!(
+        Verifier::new(["\t"]).unwrap_err(),
+        Error::BlankSecret { index: 0 }
+    );
+    let verifier = Verifier::new(["kapso-very-secret"]).unwrap();
+    let clone = verifier.clone();
+    assert!(!format!("{verifier:?}{clone:?}").contains("very-secret"));
+    let a = chathooks::SecretString::from("same");
+    assert_eq!(a, chathooks::SecretString::from("same".to_owned()));
+    assert_ne!(a, chathooks::SecretString::from("sama"));
+    assert_ne!(a, chathooks::SecretString::from("same+"));
 }

@@ -51,10 +51,11 @@ fn a_valid_delivery_verifies_and_yields_its_metadata() {
         vector("kirim_conversation_assigned", "whsec_current_5f8a")
     );
     let delivery = Verifier::new(["whsec_current_5f8a"])
+        .unwrap()
         .verify_at(&headers(&sig), ASSIGNED, T + 10)
         .unwrap();
     assert_eq!(delivery.timestamp, T);
-    assert_eq!(delivery.event.as_deref(), Some("conversation.assigned"));
+    assert_eq!(delivery.event, Some(kirim::EventType::ConversationAssigned));
     assert_eq!(
         delivery.event_id.as_deref(),
         Some("evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")
@@ -69,7 +70,7 @@ fn a_valid_delivery_verifies_and_yields_its_metadata() {
     let kirim::Event::Kirim(event) = kirim::parse(&delivery, ASSIGNED).unwrap() else {
         panic!("a Kirim envelope");
     };
-    assert_eq!(event.id, "evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y");
+    assert_eq!(event.id.as_deref(), Some("evt_01J9ZQ3V5K8M2N4P6R8T0V2X4Y"));
     assert_eq!(event.livemode, Some(true));
     let EventData::ConversationAssigned(data) = event.data else {
         panic!("typed data");
@@ -89,11 +90,13 @@ fn rotation_any_v1_matching_any_secret_is_accepted() {
     // Two secrets active at Kirim, the receiver knows only the old one.
     let two = format!("t={T},v1={current},v1={previous}");
     Verifier::new(["whsec_previous_91c3"])
+        .unwrap()
         .verify_at(&headers(&two), ASSIGNED, T)
         .unwrap();
     // Three at Kirim, the receiver knows the newest and an unrelated one.
     let three = format!("t={T},v1={oldest},v1={previous},v1={current}");
     Verifier::new(["whsec_unrelated", "whsec_current_5f8a"])
+        .unwrap()
         .verify_at(&headers(&three), ASSIGNED, T)
         .unwrap();
     // Three secrets at the receiver, one v1.
@@ -103,10 +106,12 @@ fn rotation_any_v1_matching_any_secret_is_accepted() {
         "whsec_previous_91c3",
         "whsec_oldest_0d2e",
     ])
+    .unwrap()
     .verify_at(&headers(&one), ASSIGNED, T)
     .unwrap();
     // None matching.
     let err = Verifier::new(["whsec_other"])
+        .unwrap()
         .verify_at(&headers(&three), ASSIGNED, T)
         .unwrap_err();
     assert_eq!(err, Error::NoMatchingSignature);
@@ -116,7 +121,7 @@ fn rotation_any_v1_matching_any_secret_is_accepted() {
 #[test]
 fn tolerance_edges() {
     let sig = kirim::sign(&["s"], T, b"{}");
-    let verifier = Verifier::new(["s"]);
+    let verifier = Verifier::new(["s"]).unwrap();
     for now in [T - 300, T, T + 300] {
         verifier.verify_at(&headers(&sig), b"{}", now).unwrap();
     }
@@ -140,17 +145,70 @@ fn tolerance_edges() {
         }
     );
     assert!(future.to_string().contains("301 s after now"), "{future}");
-    let wide = Verifier::new(["s"]).tolerance(Duration::from_secs(3600));
+    let wide = Verifier::new(["s"])
+        .unwrap()
+        .tolerance(Duration::from_secs(3600));
     wide.verify_at(&headers(&sig), b"{}", T + 3600).unwrap();
-    let off = Verifier::new(["s"]).tolerance(Duration::ZERO);
+    // Zero and sub-second tolerances are strict, never "disabled".
+    for strict in [Duration::ZERO, Duration::from_millis(500)] {
+        let verifier = Verifier::new(["s"]).unwrap().tolerance(strict);
+        verifier.verify_at(&headers(&sig), b"{}", T).unwrap();
+        assert!(matches!(
+            verifier.verify_at(&headers(&sig), b"{}", T + 1),
+            Err(Error::TimestampOutsideTolerance { skew_secs: 1, .. })
+        ));
+    }
+    let off = Verifier::new(["s"]).unwrap().skip_timestamp_check();
     off.verify_at(&headers(&sig), b"{}", T + 10_000_000)
         .unwrap();
+}
+
+#[test]
+fn empty_or_blank_secrets_are_refused_at_construction() {
+    assert_eq!(
+        Verifier::new(Vec::<String>::new()).unwrap_err(),
+        Error::NoSecrets
+    );
+    for blank in ["", " ", "\t\n"] {
+        let err = Verifier::new(["whsec_fine", blank]).unwrap_err();
+        assert_eq!(err, Error::BlankSecret { index: 1 });
+        assert!(err.is_misconfiguration());
+        assert!(err.to_string().contains("#2 is empty or blank"), "{err}");
+        assert!(!err.to_string().contains("whsec_fine"), "{err}");
+    }
+    // What `env::var(..).unwrap_or_default()` gives when the variable is unset.
+    let unset = std::env::var("CHATHOOKS_TEST_SURELY_UNSET").unwrap_or_default();
+    assert!(Verifier::new([unset]).is_err());
+}
+
+#[test]
+fn the_timestamp_is_signed_as_sent() {
+    // Kirim signs the text of `t`; a leading zero is part of it.
+    let body = b"{}";
+    let signed = |t: &str| {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s").unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        hex::encode(mac.finalize().into_bytes())
+    };
+    let verifier = Verifier::new(["s"]).unwrap();
+    let padded = format!("t=0{T},v1={}", signed(&format!("0{T}")));
+    verifier.verify_at(&headers(&padded), body, T).unwrap();
+    let reformatted = format!("t=0{T},v1={}", signed(&T.to_string()));
+    assert_eq!(
+        verifier
+            .verify_at(&headers(&reformatted), body, T)
+            .unwrap_err(),
+        Error::NoMatchingSignature
+    );
 }
 
 #[test]
 fn a_stale_delivery_with_a_bad_signature_is_a_signature_error() {
     let sig = kirim::sign(&["other"], T, b"{}");
     let err = Verifier::new(["s"])
+        .unwrap()
         .verify_at(&headers(&sig), b"{}", T + 10_000)
         .unwrap_err();
     assert_eq!(err, Error::NoMatchingSignature);
@@ -163,7 +221,7 @@ fn header_variants() {
         .unwrap()
         .1
         .to_owned();
-    let verifier = Verifier::new(["s"]);
+    let verifier = Verifier::new(["s"]).unwrap();
     let ok = |value: String| {
         verifier
             .verify_at(&[("x-kirim-signature", value.as_str())], b"{}", T)
@@ -210,12 +268,6 @@ fn header_variants() {
             name: "X-Kirim-Signature"
         }
     );
-    assert_eq!(
-        Verifier::new(Vec::<String>::new())
-            .verify_at(&[("x", "y")], b"{}", T)
-            .unwrap_err(),
-        Error::NoSecrets
-    );
 }
 
 #[test]
@@ -223,6 +275,7 @@ fn empty_and_non_utf8_bodies_verify_but_do_not_parse() {
     for body in [&b""[..], &[0xff, 0xfe, 0x00, 0x80][..]] {
         let sig = kirim::sign(&["s"], T, body);
         let delivery = Verifier::new(["s"])
+            .unwrap()
             .verify_at(&[("X-Kirim-Signature", sig)], body, T)
             .unwrap();
         let err = kirim::parse(&delivery, body).unwrap_err();
@@ -247,14 +300,15 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
         ),
     ];
     let delivery = Verifier::new(["whsec_current_5f8a"])
+        .unwrap()
         .verify_at(&headers[..], META, T)
         .unwrap();
     let event = kirim::parse(&delivery, META).unwrap();
-    assert_eq!(event.event_type(), "message.received");
-    let kirim::Event::Meta { payload, .. } = event else {
+    assert_eq!(event.event_type(), Some(&kirim::EventType::MessageReceived));
+    let kirim::Event::Meta(meta) = event else {
         panic!("a Meta payload");
     };
-    let value = &payload.entry[0].changes[0].value;
+    let value = &meta.payload.entry[0].changes[0].value;
     assert_eq!(
         value.metadata.as_ref().unwrap().phone_number_id.as_deref(),
         Some("106540352242922")
@@ -271,7 +325,7 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
         value.contacts[0].profile.as_ref().unwrap().name.as_deref(),
         Some("Sheena Nelson")
     );
-    let enrichment = payload.kirim.as_ref().unwrap();
+    let enrichment = meta.kirim.as_ref().unwrap();
     assert_eq!(
         enrichment.contact_id.as_deref(),
         Some("ctc_01J9ZQ3V5K8M2N4P6R8T0V2X4Y")
@@ -286,6 +340,7 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
 #[test]
 fn the_source_is_sniffed_when_the_header_is_absent_and_unknown_events_are_kept() {
     let delivery = Verifier::new(["s"])
+        .unwrap()
         .verify_at(
             &[("X-Kirim-Signature", kirim::sign(&["s"], T, META))],
             META,
@@ -299,6 +354,7 @@ fn the_source_is_sniffed_when_the_header_is_absent_and_unknown_events_are_kept()
 
     let body = br#"{"id":"evt_9","type":"customer.archived","created_at":"2026-01-01T00:00:00Z","livemode":false,"data":{"customer":{"id":"cus_1"}}}"#;
     let delivery = Verifier::new(["s"])
+        .unwrap()
         .verify_at(
             &[("X-Kirim-Signature", kirim::sign(&["s"], T, body))],
             body,
@@ -342,7 +398,7 @@ fn sign_headers_match_what_kirim_sends() {
 
 #[test]
 fn errors_never_show_the_secret() {
-    let verifier = Verifier::new(["whsec_very_secret_value"]);
+    let verifier = Verifier::new(["whsec_very_secret_value"]).unwrap();
     assert!(!format!("{verifier:?}").contains("very_secret"));
     let err = verifier
         .verify_at(&[("X-Kirim-Signature", "t=1,v1=00")], b"{}", 1)
@@ -358,7 +414,7 @@ proptest! {
         t in 0i64..4_000_000_000,
     ) {
         let header = kirim::sign(&[secret.as_str()], t, &body);
-        prop_assert!(Verifier::new([secret.as_str()]).verify_at(&[("X-Kirim-Signature", header)], &body, t).is_ok());
+        prop_assert!(Verifier::new([secret.as_str()]).unwrap().verify_at(&[("X-Kirim-Signature", header)], &body, t).is_ok());
     }
 
     #[test]
@@ -371,7 +427,7 @@ proptest! {
         let i = bit.index(body.len() * 8);
         tampered[i / 8] ^= 1 << (i % 8);
         prop_assert_eq!(
-            Verifier::new(["s"]).verify_at(&[("X-Kirim-Signature", header)], &tampered, T).unwrap_err(),
+            Verifier::new(["s"]).unwrap().verify_at(&[("X-Kirim-Signature", header)], &tampered, T).unwrap_err(),
             Error::NoMatchingSignature
         );
     }
@@ -385,6 +441,7 @@ proptest! {
 /// Parses a Kirim envelope body with no header-derived metadata beyond the source.
 fn parse_envelope(body: &[u8]) -> kirim::KirimEvent {
     let delivery = Verifier::new(["s"])
+        .unwrap()
         .verify_at(
             &[
                 ("X-Kirim-Signature", kirim::sign(&["s"], T, body)),
@@ -478,6 +535,7 @@ fn unexpected_types_in_optional_fields_do_not_reject_the_event() {
     // A required field of the wrong shape is an error, not a panic.
     let body = br#"{"id":"evt_6","type":"conversation.closed","data":{"conversation":"cnv_1"}}"#;
     let delivery = Verifier::new(["s"])
+        .unwrap()
         .verify_at(
             &[("X-Kirim-Signature", kirim::sign(&["s"], T, body))],
             body,
@@ -498,7 +556,10 @@ fn an_http_header_map_is_read_case_insensitively() {
     map.insert("x-kirim-signature", sig.parse().unwrap());
     map.insert("X-Kirim-Attempt", "2".parse().unwrap());
     map.insert("x-kirim-source", "kirimdev".parse().unwrap());
-    let delivery = Verifier::new(["s"]).verify_at(&map, b"{}", T).unwrap();
+    let delivery = Verifier::new(["s"])
+        .unwrap()
+        .verify_at(&map, b"{}", T)
+        .unwrap();
     assert_eq!(delivery.attempt, Some(2));
     assert_eq!(delivery.source, Some(Source::Other("kirimdev".into())));
     // A header value that is not visible ASCII reads as absent.
@@ -508,7 +569,10 @@ fn an_http_header_map_is_read_case_insensitively() {
         http::HeaderValue::from_bytes(b"t=1,v1=\xff").unwrap(),
     );
     assert_eq!(
-        Verifier::new(["s"]).verify_at(&map, b"{}", T).unwrap_err(),
+        Verifier::new(["s"])
+            .unwrap()
+            .verify_at(&map, b"{}", T)
+            .unwrap_err(),
         Error::MissingHeader {
             name: "X-Kirim-Signature"
         }

@@ -31,7 +31,7 @@ struct DirectBatch {
     #[serde(rename = "type")]
     event_type: String,
     batch: bool,
-    data: Vec<kapso::Payload>,
+    data: Vec<kapso::EventData>,
 }
 
 fn value(body: &[u8]) -> serde_json::Value {
@@ -57,7 +57,8 @@ fn parse(c: &mut Criterion) {
             "direct",
             Box::new(|b| {
                 drop(black_box(
-                    serde_json::from_slice::<kirim::MetaWebhook>(b).expect("parses"),
+                    serde_json::from_slice::<chathooks::webhooks::meta::Webhook>(b)
+                        .expect("parses"),
                 ))
             }),
         ),

@@ -60,12 +60,12 @@ pub async fn chathooks_patch(
 
 /// A Kirim.chat verifier for these secrets (one place to adapt if the constructor changes).
 pub fn kirim_verifier(secrets: &[String]) -> chathooks::webhooks::kirim::Verifier {
-    chathooks::webhooks::kirim::Verifier::new(secrets.iter().cloned())
+    chathooks::webhooks::kirim::Verifier::new(secrets.iter().cloned()).expect("non-empty secrets")
 }
 
 /// A Kapso verifier for these secrets (one place to adapt if the constructor changes).
 pub fn kapso_verifier(secrets: &[String]) -> chathooks::webhooks::kapso::Verifier {
-    chathooks::webhooks::kapso::Verifier::new(secrets.iter().cloned())
+    chathooks::webhooks::kapso::Verifier::new(secrets.iter().cloned()).expect("non-empty secrets")
 }
 
 /// The verified metadata of a Kirim.chat delivery of `body` (headers as Kirim sends them, so

@@ -17,26 +17,27 @@ fuzz_target!(|data: &[u8]| {
     };
     let delivery = kirim::Delivery {
         timestamp: 0,
-        event: Some("message.received".into()),
+        event: Some(kirim::EventType::MessageReceived),
         event_id: None,
         delivery_id: None,
         attempt: None,
         source,
     };
     if let Ok(event) = kirim::parse(&delivery, body) {
-        let _ = event.event_type();
+        let _ = (event.event_type(), event.dedupe_key(body));
     }
 
     let delivery = kapso::Delivery {
         event: (selector & 4 != 0).then(|| "whatsapp.message.received".into()),
         idempotency_key: None,
-        payload_version: Some("v2".into()),
+        payload_version: Some(kapso::PayloadVersion::V2),
         batch: selector & 8 != 0,
         batch_size: (selector & 16 != 0).then_some(usize::from(selector >> 5)),
     };
-    if let Ok(events) = kapso::parse(&delivery, body) {
-        for event in &events {
-            let _ = (event.kind(), event.id());
+    if let Ok(payload) = kapso::parse(&delivery, body) {
+        for event in payload.events() {
+            let _ = (event.is_project_event(), event.id());
         }
     }
+    let _ = kapso::dedupe_key(body);
 });

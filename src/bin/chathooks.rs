@@ -182,30 +182,28 @@ fn verify_kirim(
     at: Option<i64>,
     tolerance: Option<u64>,
 ) -> Result<Vec<String>, chathooks::webhooks::Error> {
-    let mut verifier = kirim::Verifier::new(secrets.iter().map(String::as_str));
-    if let Some(secs) = tolerance {
-        verifier = verifier.tolerance(Duration::from_secs(secs));
+    let mut verifier = kirim::Verifier::new(secrets.iter().map(String::as_str))?;
+    match tolerance {
+        Some(0) => verifier = verifier.skip_timestamp_check(),
+        Some(secs) => verifier = verifier.tolerance(Duration::from_secs(secs)),
+        None => {}
     }
     let delivery = verifier.verify_at(headers, body, at.unwrap_or_else(now))?;
     let event = kirim::parse(&delivery, body)?;
+    let kind = event.event_type().map_or("-", |kind| kind.as_str());
     let line = match &event {
-        kirim::Event::Kirim(e) => format!("{} {}", e.event_type, e.id),
-        kirim::Event::Meta { payload, .. } => {
-            let first_id = payload.entry.iter().flat_map(|e| &e.changes).find_map(|c| {
-                c.value
-                    .messages
-                    .first()
-                    .map(|m| m.id.as_str())
-                    .or_else(|| c.value.statuses.first().map(|s| s.id.as_str()))
-            });
+        kirim::Event::Kirim(e) => format!("{kind} {}", e.id.as_deref().unwrap_or("-")),
+        kirim::Event::Meta(e) => {
+            let first_id = e
+                .payload
+                .messages()
+                .map(|m| m.id.as_str())
+                .chain(e.payload.statuses().map(|s| s.id.as_str()))
+                .next();
             let id = delivery.event_id.as_deref().or(first_id).unwrap_or("-");
-            let kind = match event.event_type() {
-                "" => "-",
-                kind => kind,
-            };
             format!("{kind} {id}")
         }
-        other => format!("{} -", other.event_type()),
+        _ => format!("{kind} -"),
     };
     Ok(vec![line])
 }
@@ -216,16 +214,20 @@ fn verify_kapso(
     body: &[u8],
 ) -> Result<Vec<String>, chathooks::webhooks::Error> {
     let delivery =
-        kapso::Verifier::new(secrets.iter().map(String::as_str)).verify(headers, body)?;
-    let events = kapso::parse(&delivery, body)?;
-    Ok(events
+        kapso::Verifier::new(secrets.iter().map(String::as_str))?.verify(headers, body)?;
+    let payload = kapso::parse(&delivery, body)?;
+    if let Some(meta) = payload.meta() {
+        return Ok(meta
+            .messages()
+            .map(|m| format!("meta {}", m.id))
+            .chain(meta.statuses().map(|s| format!("meta {}", s.id)))
+            .collect());
+    }
+    Ok(payload
+        .events()
         .iter()
         .map(|e| {
-            let kind = if e.event_type.is_empty() {
-                "-"
-            } else {
-                &e.event_type
-            };
+            let kind = e.event_type.as_ref().map_or("-", |kind| kind.as_str());
             format!("{kind} {}", e.id().unwrap_or("-"))
         })
         .collect())

@@ -1,14 +1,28 @@
 //! axum extractors that verify and parse deliveries (feature `axum`).
 //!
-//! Put the platform's `Verifier` in your router state (or make it reachable with `FromRef`);
-//! the extractor reads the raw body, verifies it, and parses it. A delivery that fails is
-//! rejected with **401** (no matching signature, stale timestamp) or **400** (missing or
-//! malformed header, body not an event), with the reason as plain text; a verifier configured with
-//! no secret answers **500**. Nothing is logged, and no rejection contains a secret.
+//! Put the platform's `Verifier` in your router state (or make it reachable with `FromRef`).
+//! The extractor then:
+//!
+//! 1. checks the signature header **before reading the body** (a request without one costs no
+//!    body read);
+//! 2. reads the body up to the verifier's limit (`max_body_len`, 1 MiB by default), whatever
+//!    axum's `DefaultBodyLimit` says;
+//! 3. verifies the signature and parses the events.
+//!
+//! A rejected delivery gets a **generic** answer that tells an attacker nothing (not the server's
+//! clock, not the configuration, not an echo of what was sent): **401** `invalid signature`
+//! (no matching signature, stale timestamp), **413** `payload too large`, **400** `bad request`
+//! (missing or malformed header, body not an event). The detailed reason goes to the
+//! application: take `Result<KirimDelivery, Rejection>` in your handler and read
+//! [`Rejection::reason`], or enable the `tracing` feature for a `tracing` warning per rejection.
+//! **500** is kept for the receiver's own trouble (a failing dedupe store).
+//!
+//! [`FirstSeen`] wraps either extractor with deduplication on the signed body's key: duplicates
+//! are answered **200** and never reach your handler.
 //!
 //! ```
 //! use axum::{routing::post, Router};
-//! use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery};
+//! use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery, Rejection};
 //! use chathooks::webhooks::{kapso, kirim};
 //!
 //! #[derive(Clone)]
@@ -24,104 +38,267 @@
 //! }
 //!
 //! async fn on_kirim(delivery: KirimDelivery) -> &'static str {
-//!     println!("{} ({:?})", delivery.event.event_type(), delivery.delivery.event_id);
+//!     println!("{:?} (dedupe on {})", delivery.event.event_type(), delivery.dedupe_key);
 //!     "ok"
 //! }
-//! async fn on_kapso(delivery: KapsoDelivery) -> &'static str {
-//!     for event in &delivery.events {
-//!         println!("{} {:?}", event.event_type, event.id());
+//! async fn on_kapso(delivery: Result<KapsoDelivery, Rejection>) -> Result<&'static str, Rejection> {
+//!     let delivery = delivery.inspect_err(|rejected| eprintln!("rejected: {}", rejected.reason()))?;
+//!     for event in delivery.payload.events() {
+//!         println!("{:?} {:?}", event.event_type, event.id());
 //!     }
-//!     "ok"
+//!     Ok("ok")
 //! }
 //!
+//! # fn main() -> Result<(), chathooks::webhooks::Error> {
 //! let app: Router = Router::new()
 //!     .route("/hooks/kirim", post(on_kirim))
 //!     .route("/hooks/kapso", post(on_kapso))
 //!     .with_state(AppState {
-//!         kirim: kirim::Verifier::new(["whsec_…"]),
-//!         kapso: kapso::Verifier::new(["secret_key"]),
+//!         kirim: kirim::Verifier::new(["whsec_…"])?,
+//!         kapso: kapso::Verifier::new(["secret_key"])?,
 //!     });
 //! # let _ = app;
+//! # Ok(())
+//! # }
 //! ```
 
-use axum::body::Bytes;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::dedupe::{DedupeError, DedupeKey, DedupeStore};
 use super::{kapso, kirim, Error};
 
 /// A verified, parsed Kirim.chat delivery.
 #[derive(Clone, Debug)]
 pub struct KirimDelivery {
-    /// Its metadata (event id for deduplication, attempt, source).
-    pub delivery: kirim::Delivery,
+    /// What its headers say (event id, attempt, source, signed timestamp).
+    pub headers: kirim::Delivery,
     /// The parsed event.
     pub event: kirim::Event,
+    /// The key to deduplicate on, from the signed body ([`kirim::Event::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
     /// The raw body, as signed.
     pub body: Bytes,
 }
 
-/// A verified, parsed Kapso delivery: one event, or every event of a batch.
+/// A verified, parsed Kapso delivery: one event, a batch, or a `kind: meta` body.
 #[derive(Clone, Debug)]
 pub struct KapsoDelivery {
-    /// Its metadata (`X-Idempotency-Key` for deduplication, batch headers).
-    pub delivery: kapso::Delivery,
-    /// The events, in order.
-    pub events: Vec<kapso::Event>,
+    /// What its headers say (event, batch headers, payload version).
+    pub headers: kapso::Delivery,
+    /// The parsed body; [`kapso::Payload::events`] lists its events.
+    pub payload: kapso::Payload,
+    /// The key to deduplicate on: the SHA-256 of the signed body ([`kapso::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
     /// The raw body, as signed.
     pub body: Bytes,
 }
 
-/// Why a delivery was rejected: 401 for authentication failures, 500 for a verifier without
-/// secrets, 400 for the rest.
-#[derive(Debug)]
-pub struct Rejection {
-    status: StatusCode,
-    message: String,
+/// A delivery that carries a [`DedupeKey`]: what [`FirstSeen`] needs.
+pub trait Deduplicable {
+    /// The key to deduplicate on.
+    fn dedupe_key(&self) -> &DedupeKey;
 }
 
-impl Rejection {
-    /// The status the rejection answers with.
-    pub fn status(&self) -> StatusCode {
-        self.status
+impl Deduplicable for KirimDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
     }
 }
 
+impl Deduplicable for KapsoDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
+    }
+}
+
+/// The dedupe store [`FirstSeen`] uses, in your router state (reachable with `FromRef`).
+/// Cloning shares the store.
+#[derive(Clone)]
+pub struct Dedupe(Arc<dyn DedupeStore>);
+
+impl Dedupe {
+    /// Wraps a store ([`MemoryDedupe`](crate::webhooks::dedupe::MemoryDedupe),
+    /// `RedisDedupe`, or yours).
+    pub fn new(store: impl DedupeStore + 'static) -> Self {
+        Self(Arc::new(store))
+    }
+
+    /// The store, e.g. to [`forget`](DedupeStore::forget) a key when handling failed.
+    pub fn store(&self) -> &dyn DedupeStore {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Dedupe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dedupe(..)")
+    }
+}
+
+/// A verified delivery seen for the first time. A duplicate (same [`DedupeKey`] within the
+/// store's TTL) is answered **200** without calling the handler, so the platform stops retrying;
+/// a store failure is answered **500**, so it retries later.
+///
+/// The key is recorded before the handler runs: if handling fails, call
+/// [`DedupeStore::forget`] so that the platform's retry gets through.
+///
+/// ```
+/// use axum::{extract::FromRef, routing::post, Router};
+/// use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery};
+/// use chathooks::webhooks::{dedupe::MemoryDedupe, kapso};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     kapso: kapso::Verifier,
+///     dedupe: Dedupe,
+/// }
+/// impl FromRef<AppState> for kapso::Verifier {
+///     fn from_ref(state: &AppState) -> Self { state.kapso.clone() }
+/// }
+/// impl FromRef<AppState> for Dedupe {
+///     fn from_ref(state: &AppState) -> Self { state.dedupe.clone() }
+/// }
+///
+/// async fn on_kapso(FirstSeen(delivery): FirstSeen<KapsoDelivery>) -> &'static str {
+///     println!("{} events", delivery.payload.events().len());
+///     "ok"
+/// }
+///
+/// # fn main() -> Result<(), chathooks::webhooks::Error> {
+/// let app: Router = Router::new()
+///     .route("/hooks/kapso", post(on_kapso))
+///     .with_state(AppState {
+///         kapso: kapso::Verifier::new(["secret_key"])?,
+///         dedupe: Dedupe::new(MemoryDedupe::new(100_000)),
+///     });
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FirstSeen<T>(pub T);
+
+/// Why a delivery was rejected, in detail (for logs, never for the sender).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RejectionReason {
+    /// Verification or parsing failed.
+    Webhook(Error),
+    /// The body could not be read (the connection broke, …).
+    BodyRead(String),
+    /// [`FirstSeen`]: the delivery was already handled (answered 200).
+    Duplicate(DedupeKey),
+    /// [`FirstSeen`]: the dedupe store failed (answered 500).
+    Dedupe(DedupeError),
+}
+
+impl fmt::Display for RejectionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RejectionReason::Webhook(e) => e.fmt(f),
+            RejectionReason::BodyRead(e) => write!(f, "the body could not be read: {e}"),
+            RejectionReason::Duplicate(key) => write!(f, "a duplicate delivery ({key})"),
+            RejectionReason::Dedupe(e) => e.fmt(f),
+        }
+    }
+}
+
+/// A rejected delivery. As a response it is a status with a generic body (see the module docs);
+/// the detailed reason is [`Rejection::reason`].
+#[derive(Debug)]
+pub struct Rejection {
+    status: StatusCode,
+    reason: RejectionReason,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, reason: RejectionReason) -> Self {
+        #[cfg(feature = "tracing")]
+        if status == StatusCode::OK {
+            tracing::debug!(reason = %reason, "webhook delivery skipped");
+        } else {
+            tracing::warn!(status = status.as_u16(), reason = %reason, "webhook delivery rejected");
+        }
+        Self { status, reason }
+    }
+
+    /// The status the rejection answers with (200 for a duplicate).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The detailed reason: for your logs, not for the sender.
+    pub fn reason(&self) -> &RejectionReason {
+        &self.reason
+    }
+
+    /// The generic text the response carries.
+    fn public_text(&self) -> &'static str {
+        match self.status {
+            StatusCode::OK => "duplicate",
+            StatusCode::UNAUTHORIZED => "invalid signature",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
+            StatusCode::INTERNAL_SERVER_ERROR => "internal error",
+            _ => "bad request",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.reason, self.status)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
 impl From<Error> for Rejection {
     fn from(e: Error) -> Self {
-        let status = if e == Error::NoSecrets {
+        let status = if e.is_misconfiguration() {
             StatusCode::INTERNAL_SERVER_ERROR
         } else if e.is_unauthorized() {
             StatusCode::UNAUTHORIZED
+        } else if matches!(e, Error::BodyTooLarge { .. }) {
+            StatusCode::PAYLOAD_TOO_LARGE
         } else {
             StatusCode::BAD_REQUEST
         };
-        Self {
-            status,
-            message: e.to_string(),
-        }
+        Self::new(status, RejectionReason::Webhook(e))
     }
 }
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        (self.status, self.message).into_response()
+        (self.status, self.public_text()).into_response()
     }
 }
 
-async fn body<S: Send + Sync>(
-    req: Request,
-    state: &S,
-) -> Result<(axum::http::HeaderMap, Bytes), Rejection> {
-    let headers = req.headers().clone();
-    let bytes = Bytes::from_request(req, state)
-        .await
-        .map_err(|e| Rejection {
-            status: e.status(),
-            message: e.body_text(),
-        })?;
-    Ok((headers, bytes))
+/// Reads at most `limit` bytes of the body; a `Content-Length` over the limit is refused before
+/// reading anything.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Rejection> {
+    let too_large = || Rejection::from(Error::BodyTooLarge { limit });
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large());
+    }
+    use http_body_util::BodyExt;
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            RejectionReason::BodyRead(e.to_string()),
+        )),
+    }
 }
 
 impl<S> FromRequest<S> for KirimDelivery
@@ -133,12 +310,16 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = kirim::Verifier::from_ref(state);
-        let (headers, body) = body(req, state).await?;
-        let delivery = verifier.verify(&headers, &body)?;
-        let event = kirim::parse(&delivery, &body)?;
+        kirim::signature_header(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let headers = verifier.verify(&parts.headers, &body)?;
+        let event = kirim::parse(&headers, &body)?;
+        let dedupe_key = event.dedupe_key(&body);
         Ok(Self {
-            delivery,
+            headers,
             event,
+            dedupe_key,
             body,
         })
     }
@@ -153,13 +334,41 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = kapso::Verifier::from_ref(state);
-        let (headers, body) = body(req, state).await?;
-        let delivery = verifier.verify(&headers, &body)?;
-        let events = kapso::parse(&delivery, &body)?;
+        kapso::signature(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let headers = verifier.verify(&parts.headers, &body)?;
+        let payload = kapso::parse(&headers, &body)?;
         Ok(Self {
-            delivery,
-            events,
+            headers,
+            payload,
+            dedupe_key: kapso::dedupe_key(&body),
             body,
         })
+    }
+}
+
+impl<S, T> FromRequest<S> for FirstSeen<T>
+where
+    S: Send + Sync,
+    T: FromRequest<S, Rejection = Rejection> + Deduplicable + Send,
+    Dedupe: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let delivery = T::from_request(req, state).await?;
+        let dedupe = Dedupe::from_ref(state);
+        match dedupe.0.first_seen(delivery.dedupe_key()).await {
+            Ok(true) => Ok(Self(delivery)),
+            Ok(false) => Err(Rejection::new(
+                StatusCode::OK,
+                RejectionReason::Duplicate(delivery.dedupe_key().clone()),
+            )),
+            Err(e) => Err(Rejection::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                RejectionReason::Dedupe(e),
+            )),
+        }
     }
 }

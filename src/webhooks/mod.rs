@@ -1,8 +1,8 @@
 //! Receiving webhooks: verify a delivery's signature, then parse it into typed events.
 //!
 //! One module per platform, each with a `Verifier` (your signing secrets and, for Kirim.chat, a
-//! timestamp tolerance), a `parse` function and `sign` functions that produce byte for byte what
-//! the platform sends (for testing your receiver):
+//! timestamp tolerance), a `parse` function, a dedupe key read from the signed body, and `sign`
+//! functions that produce byte for byte what the platform sends (for testing your receiver):
 //!
 //! - [`kirim`]: `X-Kirim-Signature: t=…,v1=…`, HMAC-SHA256 over `"{t}.{body}"`, 300 s tolerance;
 //! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**.
@@ -20,20 +20,29 @@
 //! let signature = kirim::sign(&[secret], 1_767_225_600, body);
 //! let headers = [("X-Kirim-Signature", signature.as_str()), ("X-Kirim-Source", "kirim")];
 //!
-//! let verifier = kirim::Verifier::new([secret]);
+//! let verifier = kirim::Verifier::new([secret])?;
 //! let delivery = verifier.verify_at(&headers[..], body, 1_767_225_630)?;
 //! let event = kirim::parse(&delivery, body)?;
-//! assert_eq!(event.event_type(), "contact.created");
+//! assert_eq!(event.event_type().unwrap(), "contact.created");
+//! assert_eq!(event.dedupe_key(body).as_str(), "kirim:evt_1"); // from the signed body
 //! # Ok::<(), chathooks::webhooks::Error>(())
 //! ```
 //!
-//! Crypto comes from the `hmac` and `sha2` crates; signatures are compared in constant time by
-//! `hmac`'s `verify_slice`. Secrets never appear in `Debug` output or error messages.
+//! Crypto comes from the `hmac` and `sha2` crates; signatures are compared in constant time
+//! (`subtle`). A verifier refuses empty or blank secrets when it is built, shares its secrets
+//! between clones (`Arc`), and never shows them in `Debug` output or error messages.
+//!
+//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), [`meta`] (the WhatsApp Cloud
+//! API payload both platforms carry), [`dedupe`] (keys from signed data and the stores),
+//! `common.rs` (the verifier core both platforms share), `axum.rs` and `http.rs`.
 
 use std::fmt;
 
+mod common;
+pub mod dedupe;
 pub mod kapso;
 pub mod kirim;
+pub mod meta;
 
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -78,12 +87,24 @@ impl<H: Headers + ?Sized> Headers for &H {
     }
 }
 
-/// Why a delivery was rejected. Never contains a secret.
+/// Why a delivery was rejected, or a verifier could not be built. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// The verifier was built without any secret.
+    /// A verifier was built without any secret (returned by the `Verifier::new` functions).
     NoSecrets,
+    /// A secret given to a verifier is empty or only whitespace: HMAC accepts such a key, so
+    /// anyone could forge deliveries (returned by the `Verifier::new` functions). Often the sign of
+    /// an unset environment variable read with `unwrap_or_default()`.
+    BlankSecret {
+        /// The secret's position in the list given (0 for the first).
+        index: usize,
+    },
+    /// The body is longer than the verifier's limit (see the `Verifier::max_body_len` methods).
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A required header is absent.
     MissingHeader {
         /// The header's name.
@@ -123,7 +144,15 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NoSecrets => write!(f, "no signing secret was configured"),
+            Error::NoSecrets => write!(f, "no signing secret was given"),
+            Error::BlankSecret { index } => write!(
+                f,
+                "signing secret #{} is empty or blank, which would let anyone forge deliveries",
+                index + 1
+            ),
+            Error::BodyTooLarge { limit } => {
+                write!(f, "the body is longer than the limit of {limit} bytes")
+            }
             Error::MissingHeader { name } => write!(f, "header {name} is missing"),
             Error::MalformedHeader { name, reason } => {
                 write!(f, "header {name} is malformed: {reason}")
@@ -153,65 +182,20 @@ impl std::error::Error for Error {}
 
 impl Error {
     /// Whether the delivery failed authentication (signature or timestamp) rather than being
-    /// malformed: a receiver answers 401 to these and 400 to the others. [`Error::NoSecrets`] is
-    /// neither: it is the receiver's own misconfiguration (the axum extractor answers 500).
+    /// malformed: a receiver answers 401 to these and 400 to the others.
     pub fn is_unauthorized(&self) -> bool {
         matches!(
             self,
             Error::NoMatchingSignature | Error::TimestampOutsideTolerance { .. }
         )
     }
-}
 
-/// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.
-fn hmac(secret: &[u8], parts: &[&[u8]]) -> hmac::Hmac<sha2::Sha256> {
-    use hmac::Mac;
-    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
-    let mut mac = match <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    };
-    for part in parts {
-        mac.update(part);
+    /// Whether the error is the receiver's own misconfiguration ([`Error::NoSecrets`],
+    /// [`Error::BlankSecret`]) rather than something wrong with a delivery.
+    pub fn is_misconfiguration(&self) -> bool {
+        matches!(self, Error::NoSecrets | Error::BlankSecret { .. })
     }
-    mac
 }
 
-/// Lower-case hex HMAC-SHA256 of `parts` keyed with `secret`.
-fn hmac_hex(secret: &[u8], parts: &[&[u8]]) -> String {
-    use hmac::Mac;
-    hex::encode(hmac(secret, parts).finalize().into_bytes())
-}
-
-/// Whether any `signature` is the HMAC of `parts` under any `secret`, compared in constant time.
-fn any_matches<S: AsRef<[u8]>>(secrets: &[S], parts: &[&[u8]], signatures: &[Vec<u8>]) -> bool {
-    use hmac::Mac;
-    let mut matched = false;
-    for secret in secrets {
-        let mac = hmac(secret.as_ref(), parts);
-        for signature in signatures {
-            // Every pair is checked (no early exit), so timing says nothing about which matched.
-            matched |= mac.clone().verify_slice(signature).is_ok();
-        }
-    }
-    matched
-}
-
-/// Deserializes an optional field leniently: a value of an unexpected type becomes `None` instead
-/// of failing the whole event (the raw body is still there for whoever needs it).
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    use serde::Deserialize;
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
-}
-
-/// Parses JSON, naming what is wrong on failure.
-fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::InvalidBody {
-        reason: e.to_string(),
-    })
-}
+/// The longest body the verifiers accept unless told otherwise: 1 MiB.
+pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;

@@ -16,39 +16,21 @@ pub mod types {
             Default::default()
         }
     }
-    /**Kapso's error bodies are loose: usually `{"error": "…"}`, sometimes `{"errors": ["…"]}` or
-`{"status": "error", "message": "…"}`. Every field is optional.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct KapsoError {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-    }
-    impl KapsoError {
-        pub fn builder() -> builder::KapsoError {
-            Default::default()
-        }
-    }
-    /**Settings of a new webhook. Server defaults: `active: true`, `buffer_enabled: false`,
-`buffer_events: ["whatsapp.message.received"]` (the only bufferable event), buffer window 5 s,
-batch size 50, inactivity 60 minutes. Unset fields are not sent.
+    /**Settings of a new webhook. `url`, `secret_key` and `events` are required; the other fields have the
+defaults of Kapso's file (`active: true`, `buffer_enabled: false`, `buffer_events:
+["whatsapp.message.received"]`, the only bufferable event, buffer window 5 s, batch size 50,
+inactivity 60 minutes), which are sent when not set.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct NewWhatsappWebhook {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub active: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub buffer_enabled: ::std::option::Option<bool>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default = "defaults::default_bool::<true>")]
+        pub active: bool,
+        #[serde(default)]
+        pub buffer_enabled: bool,
+        #[serde(default = "defaults::new_whatsapp_webhook_buffer_events")]
         pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 5>")]
+        pub buffer_window_seconds: ::std::num::NonZeroU8,
         pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
         #[serde(
             default,
@@ -58,12 +40,12 @@ batch size 50, inactivity 60 minutes. Unset fields are not sent.
             ::std::string::String,
             ::std::string::String,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub max_buffer_size: ::std::option::Option<::std::num::NonZeroU8>,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU16, 60>")]
+        pub inactivity_minutes: ::std::num::NonZeroU16,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 50>")]
+        pub max_buffer_size: ::std::num::NonZeroU8,
         pub secret_key: crate::secret::SecretString,
-        ///HTTPS and publicly reachable.
+        ///HTTPS and publicly reachable (how-to guide); `format: uri` (Kapso's file).
         pub url: ::std::string::String,
     }
     impl NewWhatsappWebhook {
@@ -88,11 +70,14 @@ batch size 50, inactivity 60 minutes. Unset fields are not sent.
             Default::default()
         }
     }
-    ///Retry settings, shown in list/get/create examples but not in the update page.
+    /**Retry settings. The list, get and create reference pages show
+`"retry_config": {"max_attempts": 3, "backoff_seconds": 60}` (two integers); neither Kapso's file nor
+its sibling files nor the seed have `retry_config` at all.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct RetryConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub backoff_seconds: ::std::option::Option<::std::vec::Vec<i64>>,
+        pub backoff_seconds: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_attempts: ::std::option::Option<i64>,
     }
@@ -113,7 +98,9 @@ batch size 50, inactivity 60 minutes. Unset fields are not sent.
     }
     /**A WhatsApp webhook. Only `id` is always present: Kapso's examples omit or null every other field in
 some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` and
-`payload_version` come from a newer edition of the API.
+`payload_version` come from a newer edition of the API. Kapso's file marks no field required and
+declares `id` a UUID, `url` a URI and ranges on the integers; responses keep none of those
+constraints (`x-kapso-*` records them).
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct WhatsappWebhook {
@@ -136,6 +123,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         pub headers: ::std::option::Option<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         >,
+        ///A UUID in the seed and Kapso's file, `webhook-123abc` on the list/get/create pages.
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<i64>,
@@ -170,19 +158,17 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         pub active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_enabled: ::std::option::Option<bool>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buffer_events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub buffer_events: ::std::option::Option<
+            ::std::vec::Vec<crate::kapso::WebhookEvent>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buffer_window_seconds: ::std::option::Option<::std::num::NonZeroU8>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub events: ::std::vec::Vec<crate::kapso::WebhookEvent>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub headers: ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_minutes: ::std::option::Option<::std::num::NonZeroU16>,
@@ -190,6 +176,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         pub max_buffer_size: ::std::option::Option<::std::num::NonZeroU8>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret_key: ::std::option::Option<crate::secret::SecretString>,
+        ///`format: uri` (Kapso's file); the seed shows `"<string>"`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
@@ -274,123 +261,15 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
         }
         #[derive(Clone, Debug)]
-        pub struct KapsoError {
-            error: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            errors: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for KapsoError {
-            fn default() -> Self {
-                Self {
-                    error: Ok(Default::default()),
-                    errors: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                }
-            }
-        }
-        impl KapsoError {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<KapsoError> for super::KapsoError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: KapsoError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    error: value.error?,
-                    errors: value.errors?,
-                    message: value.message?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::KapsoError> for KapsoError {
-            fn from(value: super::KapsoError) -> Self {
-                Self {
-                    error: Ok(value.error),
-                    errors: Ok(value.errors),
-                    message: Ok(value.message),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct NewWhatsappWebhook {
-            active: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            buffer_enabled: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            active: ::std::result::Result<bool, ::std::string::String>,
+            buffer_enabled: ::std::result::Result<bool, ::std::string::String>,
             buffer_events: ::std::result::Result<
                 ::std::vec::Vec<crate::kapso::WebhookEvent>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU8>,
+                ::std::num::NonZeroU8,
                 ::std::string::String,
             >,
             events: ::std::result::Result<
@@ -405,11 +284,11 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
                 ::std::string::String,
             >,
             inactivity_minutes: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU16>,
+                ::std::num::NonZeroU16,
                 ::std::string::String,
             >,
             max_buffer_size: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU8>,
+                ::std::num::NonZeroU8,
                 ::std::string::String,
             >,
             secret_key: ::std::result::Result<
@@ -421,14 +300,22 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         impl ::std::default::Default for NewWhatsappWebhook {
             fn default() -> Self {
                 Self {
-                    active: Ok(Default::default()),
+                    active: Ok(super::defaults::default_bool::<true>()),
                     buffer_enabled: Ok(Default::default()),
-                    buffer_events: Ok(Default::default()),
-                    buffer_window_seconds: Ok(Default::default()),
+                    buffer_events: Ok(
+                        super::defaults::new_whatsapp_webhook_buffer_events(),
+                    ),
+                    buffer_window_seconds: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU8, 5>(),
+                    ),
                     events: Err("no value supplied for events".to_string()),
                     headers: Ok(Default::default()),
-                    inactivity_minutes: Ok(Default::default()),
-                    max_buffer_size: Ok(Default::default()),
+                    inactivity_minutes: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU16, 60>(),
+                    ),
+                    max_buffer_size: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU8, 50>(),
+                    ),
                     secret_key: Err("no value supplied for secret_key".to_string()),
                     url: Err("no value supplied for url".to_string()),
                 }
@@ -437,7 +324,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         impl NewWhatsappWebhook {
             pub fn active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.active = value
@@ -449,7 +336,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn buffer_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_enabled = value
@@ -475,7 +362,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn buffer_window_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU8>>,
+                T: ::std::convert::TryInto<::std::num::NonZeroU8>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_window_seconds = value
@@ -518,9 +405,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn inactivity_minutes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU16>,
-                >,
+                T: ::std::convert::TryInto<::std::num::NonZeroU16>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inactivity_minutes = value
@@ -534,7 +419,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn max_buffer_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU8>>,
+                T: ::std::convert::TryInto<::std::num::NonZeroU8>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_buffer_size = value
@@ -711,7 +596,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         #[derive(Clone, Debug)]
         pub struct RetryConfig {
             backoff_seconds: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             max_attempts: ::std::result::Result<
@@ -730,7 +615,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
         impl RetryConfig {
             pub fn backoff_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.backoff_seconds = value
@@ -1235,7 +1120,7 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
                 ::std::string::String,
             >,
             buffer_events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             buffer_window_seconds: ::std::result::Result<
@@ -1243,13 +1128,15 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
                 ::std::string::String,
             >,
             events: ::std::result::Result<
-                ::std::vec::Vec<crate::kapso::WebhookEvent>,
+                ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::std::string::String,
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -1315,7 +1202,9 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn buffer_events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.buffer_events = value
@@ -1341,7 +1230,9 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
             pub fn events<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<crate::kapso::WebhookEvent>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.events = value
@@ -1354,9 +1245,11 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1568,6 +1461,29 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
             }
         }
     }
+    /// Generation of default values for serde.
+    pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
+        pub(super) fn default_nzu64<T, const V: u64>() -> T
+        where
+            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
+            <T as ::std::convert::TryFrom<
+                ::std::num::NonZeroU64,
+            >>::Error: ::std::fmt::Debug,
+        {
+            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+        }
+        pub(super) fn new_whatsapp_webhook_buffer_events() -> ::std::vec::Vec<
+            crate::kapso::WebhookEvent,
+        > {
+            vec![
+                ::serde_json::from_str:: < crate ::kapso::WebhookEvent >
+                ("\"whatsapp.message.received\"").unwrap()
+            ]
+        }
+    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -1607,12 +1523,15 @@ some edition of the docs. `project_id`, `whatsapp_config_id`, `phone_number_id` 
 The WhatsApp-webhook part of the Kapso API (`https://app.kapso.ai/api/v1`), transcribed by hand for
 chathooks. Sources: `shared/seeds/kapso-update-whatsapp-webhook.txt` (the update page, verbatim) and
 `shared/api-notes/kapso.md` (every other fact, with its public source, including Kapso's own OpenAPI
-file for this host).
+file for this host) and `shared/reference/kapso/openapi-platform.yaml` (that file itself, unchanged:
+"Kapso's file" below).
 
-Kapso's examples contradict each other (UUID ids and `webhook-123abc` ids, old and new event names,
-fields missing or null), so every response field but `id` is optional and nullable, ids are plain
-strings and event names are an open set. Errors have no single documented shape: `KapsoError` accepts
-each shape seen.
+Where Kapso's file and its rendered reference pages disagree, the disagreement is recorded beside the
+field (`description`, `x-kapso-*` keys) and decoding accepts both. Kapso's examples contradict each
+other (UUID ids and `webhook-123abc` ids, old and new event names, fields missing or null), so every
+response field but `id` is optional and nullable, ids are plain strings and event names are an open
+set. Request bodies carry the limits and defaults of Kapso's file; responses carry none, so they
+decode whatever the server sends. `x-source` names where a fact comes from.
 
 
 Version: 1.0.0*/
@@ -1678,8 +1597,8 @@ Page-number pagination (`page`, `per_page`); filters use Ransack-style names.
 Sends a `GET` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks`
 
 Arguments:
-- `whatsapp_config_id`: The WhatsApp configuration id. Documented as a UUID on create but as a plain string elsewhere, with
-`config-123abc` in examples: kept a plain string.
+- `whatsapp_config_id`: The WhatsApp configuration id. Kapso's file and the create page declare `format: uuid`; the list and
+get pages say plain `string`, with `config-123abc` in examples: kept a plain string.
 
 - `page`: Page number, from 1 (server default 1).
 - `per_page`: Page size, 1–100 (server default 20).
@@ -1703,8 +1622,8 @@ let response = client.list_whatsapp_webhooks()
 Sends a `POST` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks`
 
 Arguments:
-- `whatsapp_config_id`: The WhatsApp configuration id. Documented as a UUID on create but as a plain string elsewhere, with
-`config-123abc` in examples: kept a plain string.
+- `whatsapp_config_id`: The WhatsApp configuration id. Kapso's file and the create page declare `format: uuid`; the list and
+get pages say plain `string`, with `config-123abc` in examples: kept a plain string.
 
 - `body`
 ```ignore
@@ -1722,10 +1641,12 @@ let response = client.create_whatsapp_webhook()
 Sends a `GET` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks/{id}`
 
 Arguments:
-- `whatsapp_config_id`: The WhatsApp configuration id. Documented as a UUID on create but as a plain string elsewhere, with
-`config-123abc` in examples: kept a plain string.
+- `whatsapp_config_id`: The WhatsApp configuration id. Kapso's file and the create page declare `format: uuid`; the list and
+get pages say plain `string`, with `config-123abc` in examples: kept a plain string.
 
-- `id`: The webhook id (a UUID in some examples, `webhook-123abc` in others).
+- `id`: The webhook id. Kapso's file declares `format: uuid`; the seed shows a UUID but the list, get and
+create pages show `webhook-123abc`, so it is kept a plain string.
+
 ```ignore
 let response = client.get_whatsapp_webhook()
     .whatsapp_config_id(whatsapp_config_id)
@@ -1743,10 +1664,12 @@ Answers 204 with no body (per Kapso's own OpenAPI file; no public reference page
 Sends a `DELETE` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks/{id}`
 
 Arguments:
-- `whatsapp_config_id`: The WhatsApp configuration id. Documented as a UUID on create but as a plain string elsewhere, with
-`config-123abc` in examples: kept a plain string.
+- `whatsapp_config_id`: The WhatsApp configuration id. Kapso's file and the create page declare `format: uuid`; the list and
+get pages say plain `string`, with `config-123abc` in examples: kept a plain string.
 
-- `id`: The webhook id (a UUID in some examples, `webhook-123abc` in others).
+- `id`: The webhook id. Kapso's file declares `format: uuid`; the seed shows a UUID but the list, get and
+create pages show `webhook-123abc`, so it is kept a plain string.
+
 ```ignore
 let response = client.delete_whatsapp_webhook()
     .whatsapp_config_id(whatsapp_config_id)
@@ -1764,10 +1687,12 @@ Updates a WhatsApp webhook’s configuration. Fields left out are left unchanged
 Sends a `PATCH` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks/{id}`
 
 Arguments:
-- `whatsapp_config_id`: The WhatsApp configuration id. Documented as a UUID on create but as a plain string elsewhere, with
-`config-123abc` in examples: kept a plain string.
+- `whatsapp_config_id`: The WhatsApp configuration id. Kapso's file and the create page declare `format: uuid`; the list and
+get pages say plain `string`, with `config-123abc` in examples: kept a plain string.
 
-- `id`: The webhook id (a UUID in some examples, `webhook-123abc` in others).
+- `id`: The webhook id. Kapso's file declares `format: uuid`; the seed shows a UUID but the list, get and
+create pages show `webhook-123abc`, so it is kept a plain string.
+
 - `body`
 ```ignore
 let response = client.update_whatsapp_webhook()
@@ -1881,7 +1806,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::WhatsappWebhookList>,
-            Error<types::KapsoError>,
+            Error<crate::kapso::ErrorBody>,
         > {
             let Self {
                 client,
@@ -2012,7 +1937,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::WhatsappWebhookResponse>,
-            Error<types::KapsoError>,
+            Error<crate::kapso::ErrorBody>,
         > {
             let Self { client, whatsapp_config_id, body } = self;
             let whatsapp_config_id = whatsapp_config_id.map_err(Error::InvalidRequest)?;
@@ -2127,7 +2052,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::WhatsappWebhookResponse>,
-            Error<types::KapsoError>,
+            Error<crate::kapso::ErrorBody>,
         > {
             let Self { client, whatsapp_config_id, id } = self;
             let whatsapp_config_id = whatsapp_config_id.map_err(Error::InvalidRequest)?;
@@ -2226,7 +2151,9 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/whatsapp_configs/{whatsapp_config_id}/whatsapp_webhooks/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::KapsoError>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<crate::kapso::ErrorBody>> {
             let Self { client, whatsapp_config_id, id } = self;
             let whatsapp_config_id = whatsapp_config_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -2357,7 +2284,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::WhatsappWebhookResponse>,
-            Error<types::KapsoError>,
+            Error<crate::kapso::ErrorBody>,
         > {
             let Self { client, whatsapp_config_id, id, body } = self;
             let whatsapp_config_id = whatsapp_config_id.map_err(Error::InvalidRequest)?;

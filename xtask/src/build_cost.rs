@@ -5,7 +5,7 @@
 //! - (a) a crate that depends on chathooks with its default features (both clients, rustls,
 //!   receiving);
 //! - (b) chathooks with only `webhooks` (receiving);
-//! - (c) the floor for (a): a hand-written reqwest + serde client of the same 15 operations, with
+//! - (c) the floor for (a): a hand-written reqwest + serde client of the same 27 operations, with
 //!   the same TLS backend (`build_cost/handwritten_client.rs`);
 //! - (d) the floor for (b): hmac, sha2, hex, serde and serde_json only, with a hand-written
 //!   verifier and event types (`build_cost/receiving_floor.rs`).
@@ -32,8 +32,9 @@ pub async fn touch(key: &str) -> chathooks::Result<()> {
     let kirim = chathooks::kirim::Client::new(key)?;
     let update = chathooks::kirim::UpdateWebhookSubscriptionRequest::new().url("https://example.com");
     kirim.update_webhook_subscription().id("wbs_1").body(update).send().await?;
-    let kapso = chathooks::kapso::Client::new(key)?;
-    let _ = kapso;
+    let legacy = chathooks::kapso::legacy::Client::new(key)?;
+    let platform = chathooks::kapso::platform::Client::new(key)?;
+    let _ = (legacy, platform);
     Ok(())
 }
 "#;
@@ -42,12 +43,12 @@ const USES_WEBHOOKS: &str = r#"//! Consumer (b): chathooks with only `webhooks`.
 use chathooks::webhooks::{kapso, kirim};
 
 pub fn kirim_event(secret: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<kirim::Event, chathooks::webhooks::Error> {
-    let delivery = kirim::Verifier::new([secret]).verify(headers, body)?;
+    let delivery = kirim::Verifier::new([secret])?.verify(headers, body)?;
     kirim::parse(&delivery, body)
 }
 
-pub fn kapso_events(secret: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Vec<kapso::Event>, chathooks::webhooks::Error> {
-    let delivery = kapso::Verifier::new([secret]).verify(headers, body)?;
+pub fn kapso_events(secret: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<kapso::Payload, chathooks::webhooks::Error> {
+    let delivery = kapso::Verifier::new([secret])?.verify(headers, body)?;
     kapso::parse(&delivery, body)
 }
 "#;

@@ -1,6 +1,6 @@
 //! Consumer (c) of `cargo xtask build-cost`: the floor for the clients. A hand-written reqwest +
-//! serde client of the same 15 operations chathooks generates (10 Kirim.chat, 5 Kapso), with the
-//! same TLS backend. Written as one would by hand: one generic send helper, plain structs.
+//! serde client of the same 27 operations chathooks generates (10 Kirim.chat, 5 Kapso legacy,
+//! 12 Kapso Platform), with the same TLS backend. Written as one would by hand: one generic send helper, plain structs.
 //! (Not compiled by the workspace: `cargo xtask build-cost` copies it into a scratch crate.)
 
 use std::time::Duration;
@@ -352,6 +352,137 @@ pub mod kapso {
         }
         pub async fn delete_whatsapp_webhook(&self, config: &str, id: &str) -> Result<(), Error> {
             self.0.send::<(), ()>(Method::DELETE, &format!("/whatsapp_configs/{config}/whatsapp_webhooks/{id}"), &[], None, None).await
+        }
+    }
+}
+
+pub mod kapso_platform {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Webhook {
+        pub id: String,
+        pub url: Option<String>,
+        pub kind: Option<String>,
+        pub events: Option<Vec<String>>,
+        pub active: Option<bool>,
+        pub secret_key: Option<String>,
+        pub headers: Option<HashMap<String, String>>,
+        pub payload_version: Option<String>,
+        pub buffer_enabled: Option<bool>,
+        pub buffer_window_seconds: Option<i64>,
+        pub max_buffer_size: Option<i64>,
+        pub inactivity_minutes: Option<i64>,
+        pub phone_number_id: Option<String>,
+        pub project_id: Option<String>,
+        pub created_at: Option<DateTime<Utc>>,
+        pub updated_at: Option<DateTime<Utc>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct WebhookResponse {
+        pub data: Webhook,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct WebhookList {
+        pub data: Vec<Webhook>,
+        pub paging: Option<Value>,
+        pub meta: Option<Value>,
+    }
+
+    #[derive(Debug, Serialize, Default)]
+    pub struct NewWebhook {
+        pub url: String,
+        pub events: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub secret_key: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub headers: Option<HashMap<String, String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub buffer_enabled: Option<bool>,
+    }
+
+    #[derive(Debug, Serialize, Default)]
+    pub struct WebhookChanges {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub url: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub events: Option<Vec<String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub active: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub secret_key: Option<Option<String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub headers: Option<Option<HashMap<String, String>>>,
+    }
+
+    #[derive(Debug, Serialize)]
+    struct Wrapped<'a, T> {
+        whatsapp_webhook: &'a T,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct TestWebhook {
+        pub event_type: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct DataResponse {
+        pub data: Value,
+    }
+
+    pub struct Client(Http);
+
+    impl Client {
+        pub fn new(api_key: &str) -> Result<Self, Error> {
+            Http::new("https://api.kapso.ai/platform/v1", "x-api-key", api_key.to_owned()).map(Self)
+        }
+        pub async fn list_whatsapp_phone_number_webhooks(&self, phone: &str, page: Option<u32>) -> Result<WebhookList, Error> {
+            let query: Vec<(&str, String)> = page.map(|p| ("page", p.to_string())).into_iter().collect();
+            self.0.send::<(), _>(Method::GET, &format!("/whatsapp/phone_numbers/{phone}/webhooks"), &query, None, None).await
+        }
+        pub async fn create_whatsapp_phone_number_webhook(&self, phone: &str, body: &NewWebhook) -> Result<WebhookResponse, Error> {
+            self.0.send(Method::POST, &format!("/whatsapp/phone_numbers/{phone}/webhooks"), &[], None, Some(&Wrapped { whatsapp_webhook: body })).await
+        }
+        pub async fn get_whatsapp_phone_number_webhook(&self, phone: &str, id: &str) -> Result<WebhookResponse, Error> {
+            self.0.send::<(), _>(Method::GET, &format!("/whatsapp/phone_numbers/{phone}/webhooks/{id}"), &[], None, None).await
+        }
+        pub async fn update_whatsapp_phone_number_webhook(&self, phone: &str, id: &str, body: &WebhookChanges) -> Result<WebhookResponse, Error> {
+            self.0.send(Method::PATCH, &format!("/whatsapp/phone_numbers/{phone}/webhooks/{id}"), &[], None, Some(&Wrapped { whatsapp_webhook: body })).await
+        }
+        pub async fn delete_whatsapp_phone_number_webhook(&self, phone: &str, id: &str) -> Result<(), Error> {
+            self.0.send::<(), ()>(Method::DELETE, &format!("/whatsapp/phone_numbers/{phone}/webhooks/{id}"), &[], None, None).await
+        }
+        pub async fn list_whatsapp_project_webhooks(&self, page: Option<u32>) -> Result<WebhookList, Error> {
+            let query: Vec<(&str, String)> = page.map(|p| ("page", p.to_string())).into_iter().collect();
+            self.0.send::<(), _>(Method::GET, "/whatsapp/webhooks", &query, None, None).await
+        }
+        pub async fn create_whatsapp_project_webhook(&self, body: &NewWebhook) -> Result<WebhookResponse, Error> {
+            self.0.send(Method::POST, "/whatsapp/webhooks", &[], None, Some(&Wrapped { whatsapp_webhook: body })).await
+        }
+        pub async fn get_whatsapp_project_webhook(&self, id: &str) -> Result<WebhookResponse, Error> {
+            self.0.send::<(), _>(Method::GET, &format!("/whatsapp/webhooks/{id}"), &[], None, None).await
+        }
+        pub async fn update_whatsapp_project_webhook(&self, id: &str, body: &WebhookChanges) -> Result<WebhookResponse, Error> {
+            self.0.send(Method::PATCH, &format!("/whatsapp/webhooks/{id}"), &[], None, Some(&Wrapped { whatsapp_webhook: body })).await
+        }
+        pub async fn delete_whatsapp_project_webhook(&self, id: &str) -> Result<(), Error> {
+            self.0.send::<(), ()>(Method::DELETE, &format!("/whatsapp/webhooks/{id}"), &[], None, None).await
+        }
+        pub async fn test_whatsapp_project_webhook(&self, id: &str, body: &TestWebhook) -> Result<DataResponse, Error> {
+            self.0.send(Method::POST, &format!("/whatsapp/webhooks/{id}/test"), &[], None, Some(body)).await
+        }
+        pub async fn list_webhook_deliveries(&self, webhook_id: Option<&str>, page: Option<u32>) -> Result<DataResponse, Error> {
+            let mut query: Vec<(&str, String)> = page.map(|p| ("page", p.to_string())).into_iter().collect();
+            if let Some(id) = webhook_id {
+                query.push(("webhook_id", id.to_owned()));
+            }
+            self.0.send::<(), _>(Method::GET, "/webhook_deliveries", &query, None, None).await
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Kapso client on the wire, against a local wiremock server on 127.0.0.1: every operation, every
-//! documented example response, loose error bodies and open event names.
+//! Kapso legacy client on the wire, against a local wiremock server on 127.0.0.1: every operation,
+//! every documented example body (seed page, reference pages, Kapso's own OpenAPI file), loose
+//! error bodies and open event names.
 #![cfg(feature = "kapso")]
 
-use chathooks::kapso::{types, Client, WebhookEvent};
+use chathooks::kapso::legacy::{types, Client};
+use chathooks::kapso::WebhookEvent;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -56,11 +58,30 @@ fn legacy_webhook() -> Value {
         "events": ["messages", "status_updates", "templates"],
         "active": true,
         "headers": {},
-        "retry_config": {"max_attempts": 3, "backoff_seconds": [10, 40, 90]},
+        "retry_config": {"max_attempts": 3, "backoff_seconds": 60},
         "created_at": "2024-01-15T10:30:00Z",
         "updated_at": "2024-01-15T10:30:00Z"
     })
 }
+
+/// Kapso's own OpenAPI file (`shared/reference/kapso/openapi-platform.yaml`): the `example` of
+/// every property of `WhatsappWebhook`, and of `PaginationMeta`, assembled into a list response.
+const KAPSO_FILE_LIST: &str = r#"{
+"data": [{
+"id": "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b",
+"url": "https://example.com/webhook",
+"secret_key": "your-secret-key",
+"events": ["whatsapp.message.received", "whatsapp.message.sent"],
+"active": true,
+"headers": {"X-Custom-Header": "custom-value"},
+"buffer_enabled": false,
+"buffer_window_seconds": 5,
+"max_buffer_size": 50,
+"buffer_events": ["whatsapp.message.received"],
+"inactivity_minutes": 60
+}],
+"meta": {"page": 1, "per_page": 20, "total_pages": 5, "total_count": 100}
+}"#;
 
 /// The newer edition: nulls when buffering is off, and extra ids.
 fn newer_webhook() -> Value {
@@ -148,6 +169,38 @@ async fn list_whatsapp_webhooks_with_pagination_and_filters() {
 }
 
 #[tokio::test]
+async fn list_parses_the_kapso_file_examples() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(BASE))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(KAPSO_FILE_LIST),
+        )
+        .mount(&server)
+        .await;
+    let page = client
+        .list_whatsapp_webhooks()
+        .whatsapp_config_id(CONFIG)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let meta = page.meta.unwrap();
+    assert_eq!(
+        (meta.page, meta.per_page, meta.total_pages, meta.total_count),
+        (Some(1), Some(20), Some(5), Some(100))
+    );
+    let webhook = &page.data[0];
+    assert_eq!(webhook.buffer_window_seconds, Some(5));
+    assert_eq!(webhook.max_buffer_size, Some(50));
+    assert_eq!(webhook.inactivity_minutes, Some(60));
+    let expected: Value = serde_json::from_str(KAPSO_FILE_LIST).unwrap();
+    assert_eq!(serde_json::to_value(webhook).unwrap(), expected["data"][0]);
+}
+
+#[tokio::test]
 async fn create_whatsapp_webhook_wraps_the_body_and_answers_201() {
     let (server, client) = setup().await;
     Mock::given(method("POST"))
@@ -164,23 +217,82 @@ async fn create_whatsapp_webhook_wraps_the_body_and_answers_201() {
                     .url("https://example.com/webhook")
                     .secret_key(chathooks::SecretString::from("your-secret-key"))
                     .events(vec![WebhookEvent::MessageReceived])
-                    .active(Some(true)),
+                    .active(true),
             )
         })
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    assert_eq!(response.into_inner().data.id, "webhook-123abc");
+    let webhook = response.into_inner().data;
+    assert_eq!(webhook.id, "webhook-123abc");
+    let retry = webhook.retry_config.expect("retry_config");
+    assert_eq!(
+        (retry.max_attempts, retry.backoff_seconds),
+        (Some(3), Some(60))
+    );
+    // Unset settings go out as the defaults Kapso's file declares.
     assert_eq!(
         json_body(&only_request(&server).await),
         json!({"whatsapp_webhook": {
             "url": "https://example.com/webhook",
             "secret_key": "your-secret-key",
             "events": ["whatsapp.message.received"],
-            "active": true
+            "active": true,
+            "buffer_enabled": false,
+            "buffer_window_seconds": 5,
+            "max_buffer_size": 50,
+            "buffer_events": ["whatsapp.message.received"],
+            "inactivity_minutes": 60
         }})
     );
+}
+
+/// The two request examples of Kapso's file (`basic_webhook`, `webhook_with_buffering`), verbatim
+/// as JSON: each is a valid request body and goes out unchanged (plus the defaults it leaves out).
+#[tokio::test]
+async fn kapso_file_request_examples_round_trip() {
+    let basic = json!({"whatsapp_webhook": {
+        "url": "https://example.com/webhook",
+        "secret_key": "my-secret-key",
+        "events": ["whatsapp.message.received", "whatsapp.message.sent"],
+        "active": true
+    }});
+    let buffered = json!({"whatsapp_webhook": {
+        "url": "https://example.com/webhook",
+        "secret_key": "my-secret-key",
+        "events": ["whatsapp.message.received"],
+        "active": true,
+        "buffer_enabled": true,
+        "buffer_window_seconds": 10,
+        "max_buffer_size": 25,
+        "buffer_events": ["whatsapp.message.received"]
+    }});
+    for example in [basic, buffered] {
+        let (server, client) = setup().await;
+        Mock::given(method("POST"))
+            .and(path(BASE))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .insert_header("content-type", "application/json")
+                    .set_body_string(SEED_RESPONSE),
+            )
+            .mount(&server)
+            .await;
+        let body: types::CreateWhatsappWebhookRequest =
+            serde_json::from_value(example.clone()).expect("the example is a valid body");
+        client
+            .create_whatsapp_webhook()
+            .whatsapp_config_id(CONFIG)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let sent = json_body(&only_request(&server).await);
+        for (field, value) in example["whatsapp_webhook"].as_object().unwrap() {
+            assert_eq!(&sent["whatsapp_webhook"][field], value, "{field}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -278,6 +390,56 @@ async fn update_sends_only_set_fields_and_parses_the_seed_response() {
     assert_eq!(serde_json::to_value(&webhook).unwrap(), seed["data"]);
 }
 
+/// The seed page's request body, verbatim: it is a valid update body and goes out unchanged,
+/// empty `headers` map included.
+#[tokio::test]
+async fn the_seed_request_body_goes_out_verbatim() {
+    const SEED_REQUEST: &str = r#"{
+"whatsapp_webhook": {
+"url": "<string>",
+"secret_key": "<string>",
+"events": [
+"<string>"
+],
+"active": true,
+"headers": {},
+"buffer_enabled": true,
+"buffer_window_seconds": 30,
+"max_buffer_size": 50,
+"buffer_events": [
+"<string>"
+],
+"inactivity_minutes": 720
+}
+}"#;
+    let (server, client) = setup().await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{BASE}/9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(SEED_RESPONSE),
+        )
+        .mount(&server)
+        .await;
+    let body: types::UpdateWhatsappWebhookRequest = serde_json::from_str(SEED_REQUEST).unwrap();
+    let response = client
+        .update_whatsapp_webhook()
+        .whatsapp_config_id(CONFIG)
+        .id("9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "PATCH");
+    assert_eq!(
+        json_body(&request),
+        serde_json::from_str::<Value>(SEED_REQUEST).unwrap()
+    );
+}
+
 #[tokio::test]
 async fn delete_whatsapp_webhook_answers_204() {
     let (server, client) = setup().await;
@@ -320,46 +482,89 @@ fn old_and_unknown_event_names_are_kept() {
 
 #[tokio::test]
 async fn loose_error_bodies_map_to_the_typed_error() {
-    for (status, body, message) in [
-        (401, json!({"error": "Invalid API key"}), "Invalid API key"),
-        (404, json!({"error": "Not found"}), "Not found"),
+    for (status, body, message, kind) in [
+        // Kapso's file: `{"error": string}`.
         (
-            422,
-            json!({"errors": ["Url is invalid", "Events can't be blank"]}),
-            "Url is invalid; Events can't be blank",
+            401,
+            json!({"error": "Invalid API key"}),
+            Some("Invalid API key"),
+            None,
         ),
+        // The sibling files: `status` is an integer; `message` is kept beside `error`.
+        (
+            404,
+            json!({"error": "Resource not found", "status": 404, "message": "…"}),
+            Some("Resource not found: …"),
+            None,
+        ),
+        (
+            404,
+            json!({"error": "Resource not found", "status": 404}),
+            Some("Resource not found"),
+            None,
+        ),
+        // A string `status` is accepted too.
         (
             422,
             json!({"status": "error", "message": "Validation failed"}),
-            "Validation failed",
+            Some("Validation failed"),
+            Some("error"),
         ),
+        // Shapes no source shows still give an API error, never a decode error.
+        (422, json!({"errors": ["Url is invalid"]}), None, None),
+        (422, json!({"status": null, "error": 7}), None, None),
+        (404, json!("Not Found"), Some("Not Found"), None),
+        (422, json!([1, 2]), None, None),
     ] {
         let (server, client) = setup().await;
         Mock::given(method("PATCH"))
             .respond_with(
                 ResponseTemplate::new(status)
                     .insert_header("x-request-id", "kapso-req-1")
-                    .set_body_json(body),
+                    .set_body_json(body.clone()),
             )
             .mount(&server)
             .await;
-        let err: chathooks::Error = client
+        let err = client
             .update_whatsapp_webhook()
             .whatsapp_config_id(CONFIG)
             .id("webhook-123abc")
             .body_map(|b| b.whatsapp_webhook(types::WhatsappWebhookChanges::builder()))
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
+        // progenitor's error keeps the whole body, whatever its shape.
+        let debug = format!("{err:?}");
+        assert!(
+            debug.contains(&format!("value: ErrorBody({body:?})")),
+            "{debug}"
+        );
+        let err: chathooks::Error = err.into();
         let chathooks::Error::Api(api) = &err else {
             panic!("{status}: expected an API error, got {err:?}");
         };
         assert_eq!(api.status(), status);
-        assert_eq!(api.message(), Some(message));
+        assert_eq!(api.message(), message, "{body}");
+        assert_eq!(api.kind(), kind, "{body}");
         assert_eq!(api.request_id(), Some("kapso-req-1"));
         assert!(!format!("{err:?}{err}").contains(KEY));
     }
+}
+
+#[test]
+fn error_body_accessors() {
+    use chathooks::kapso::{ErrorBody, ErrorStatus};
+    let body: ErrorBody =
+        serde_json::from_value(json!({"error": "Resource not found", "status": 404})).unwrap();
+    assert_eq!(body.error(), Some("Resource not found"));
+    assert_eq!(body.status(), Some(ErrorStatus::Code(404)));
+    assert_eq!(body.message(), None);
+    let body: ErrorBody = serde_json::from_value(json!({"status": "error"})).unwrap();
+    assert_eq!(body.status(), Some(ErrorStatus::Text("error")));
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({"status": "error"})
+    );
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
-//! Kapso: the webhooks of a WhatsApp configuration (`https://app.kapso.ai/api/v1`, `X-API-Key`).
+//! Kapso's legacy API: the webhooks of a WhatsApp configuration (`https://app.kapso.ai/api/v1`,
+//! `X-API-Key`). Kapso now calls this family legacy.
 //!
 //! [`Client`] wraps the client that progenitor generates from `openapi/kapso.yaml` at build time
 //! and dereferences to it ([`Operations`]): every operation is a method returning a builder; set its
 //! parameters, then `.send().await`. `?` turns its error into [`crate::Error`].
 //!
 //! ```no_run
-//! use chathooks::kapso::{types, Client, WebhookEvent};
+//! use chathooks::kapso::legacy::{types, Client};
+//! use chathooks::kapso::WebhookEvent;
 //!
 //! # async fn run() -> chathooks::Result<()> {
 //! let client = Client::from_env()?; // KAPSO_API_KEY
@@ -39,9 +41,6 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-use crate::error::{ErrorBody, ErrorFields};
-use crate::open_enum::open_enum;
-
 #[allow(
     missing_docs,
     unused_imports,
@@ -65,45 +64,4 @@ crate::transport::platform_client! {
         reqwest::header::HeaderName::from_static("x-api-key"),
         api_key.to_owned(),
     ),
-}
-
-impl ErrorBody for types::KapsoError {
-    fn fields(self) -> ErrorFields {
-        let message = match (self.error, self.message, self.errors.is_empty()) {
-            (Some(error), _, _) => Some(error),
-            (None, Some(message), _) => Some(message),
-            (None, None, false) => Some(self.errors.join("; ")),
-            (None, None, true) => None,
-        };
-        ErrorFields {
-            kind: self.status,
-            code: None,
-            message,
-            param: None,
-            request_id: None,
-        }
-    }
-}
-
-open_enum! {
-    /// A WhatsApp webhook event name. Older examples use `messages`, `status_updates` and
-    /// `templates`; those and any newer names are kept in `Other`.
-    pub enum WebhookEvent {
-        /// An inbound message.
-        MessageReceived = "whatsapp.message.received",
-        /// An outbound message was sent.
-        MessageSent = "whatsapp.message.sent",
-        /// An outbound message was delivered.
-        MessageDelivered = "whatsapp.message.delivered",
-        /// An outbound message was read.
-        MessageRead = "whatsapp.message.read",
-        /// An outbound message failed.
-        MessageFailed = "whatsapp.message.failed",
-        /// A conversation started.
-        ConversationCreated = "whatsapp.conversation.created",
-        /// A conversation ended.
-        ConversationEnded = "whatsapp.conversation.ended",
-        /// A conversation went quiet for `inactivity_minutes`.
-        ConversationInactive = "whatsapp.conversation.inactive",
-    }
 }

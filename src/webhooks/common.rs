@@ -1,0 +1,99 @@
+//! The verifier core both platforms share: signing secrets, the constant-time any-of match,
+//! HMAC, JSON decoding helpers and the clock. Written once, used by [`super::kirim`] and
+//! [`super::kapso`].
+
+use super::Error;
+
+/// The signing secrets of a verifier: at least one, none blank, shared (`Arc`) by every clone of
+/// the verifier so that no request copies them.
+#[derive(Clone, Debug)]
+pub(super) struct Secrets(std::sync::Arc<[crate::SecretString]>);
+
+impl Secrets {
+    /// Refuses an empty list and empty or blank secrets; the error never shows a secret.
+    pub(super) fn new<S: Into<crate::SecretString>>(
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, Error> {
+        let secrets: Vec<crate::SecretString> = secrets.into_iter().map(Into::into).collect();
+        if secrets.is_empty() {
+            return Err(Error::NoSecrets);
+        }
+        if let Some(index) = secrets.iter().position(crate::SecretString::is_blank) {
+            return Err(Error::BlankSecret { index });
+        }
+        Ok(Self(secrets.into()))
+    }
+
+    /// Whether any `signature` is the HMAC-SHA256 of `parts` under any secret. Each secret costs
+    /// one pass over `parts`; every pair is compared in constant time, with no early exit, so the
+    /// time taken says nothing about which pair matched.
+    pub(super) fn any_matches(&self, parts: &[&[u8]], signatures: &[[u8; 32]]) -> bool {
+        use hmac::Mac;
+        let mut matched = false;
+        for secret in self.0.iter() {
+            let mac = hmac(secret.expose_secret().as_bytes(), parts);
+            let expected = mac.finalize().into_bytes();
+            for signature in signatures {
+                use subtle::ConstantTimeEq;
+                matched |= bool::from(expected.as_slice().ct_eq(signature));
+            }
+        }
+        matched
+    }
+}
+
+/// The system clock in unix seconds (0 before 1970, saturating far in the future).
+pub(super) fn unix_now() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.
+pub(super) fn hmac(secret: &[u8], parts: &[&[u8]]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac;
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac
+}
+
+/// Lower-case hex HMAC-SHA256 of `parts` keyed with `secret`.
+pub(super) fn hmac_hex(secret: &[u8], parts: &[&[u8]]) -> String {
+    use hmac::Mac;
+    hex::encode(hmac(secret, parts).finalize().into_bytes())
+}
+
+/// Deserializes an optional field leniently: a value of an unexpected type becomes `None` instead
+/// of failing the whole event (the raw body is still there for whoever needs it).
+pub(super) fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// Parses JSON bytes, naming what is wrong on failure.
+pub(super) fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(invalid_body)
+}
+
+/// Decodes a JSON value into a type, naming what is wrong on failure.
+pub(super) fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(invalid_body)
+}
+
+fn invalid_body(e: serde_json::Error) -> Error {
+    Error::InvalidBody {
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,328 @@
+//! Kapso delivery bodies: one event, a batch, or a `kind: meta` WhatsApp Cloud API body.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Delivery, WebhookEvent};
+use crate::webhooks::common::{decode, json, lenient};
+use crate::webhooks::dedupe::DedupeKey;
+use crate::webhooks::{meta, Error};
+
+/// The project-scope events a Platform API project webhook delivers, from Kapso's project
+/// webhooks page (docs.kapso.ai/docs/platform/webhooks/project-webhooks). Their bodies are not
+/// documented: [`parse`] keeps their fields as JSON in [`EventData::extra`].
+pub const PROJECT_EVENTS: [WebhookEvent; 5] = [
+    WebhookEvent::PhoneNumberCreated,
+    WebhookEvent::PhoneNumberDeleted,
+    WebhookEvent::WorkflowExecutionHandoff,
+    WebhookEvent::WorkflowExecutionFailed,
+    WebhookEvent::ProjectEvent,
+];
+
+/// The key to deduplicate a Kapso delivery on: `kapso:sha256:<hex>`, the SHA-256 of the signed
+/// body. A retry sends the same bytes, and a replayed capture has them too whatever its
+/// `X-Idempotency-Key` says (that header is not signed). For `kind: meta` webhooks Kapso's own
+/// `X-Idempotency-Key` is documented as this same hash of the payload. See
+/// [`crate::webhooks::dedupe`] for what it protects against and for how long.
+pub fn dedupe_key(body: &[u8]) -> DedupeKey {
+    DedupeKey::body_sha256("kapso", body)
+}
+
+/// A parsed Kapso delivery body.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Payload {
+    /// One event (`kind: kapso`).
+    Event(Box<Event>),
+    /// A buffered batch (`kind: kapso`, buffering on): `batch: true` in the body or
+    /// `X-Webhook-Batch: true`.
+    Batch(Batch),
+    /// A `kind: meta` webhook's body: the WhatsApp Cloud API payload, as Meta sent it.
+    Meta(Box<meta::Webhook>),
+}
+
+impl Payload {
+    /// The Kapso events, in order: one, every event of a batch, or none for a Meta body.
+    pub fn events(&self) -> &[Event] {
+        match self {
+            Payload::Event(event) => std::slice::from_ref(&**event),
+            Payload::Batch(batch) => &batch.events,
+            Payload::Meta(_) => &[],
+        }
+    }
+
+    /// The WhatsApp Cloud API body of a `kind: meta` delivery.
+    pub fn meta(&self) -> Option<&meta::Webhook> {
+        match self {
+            Payload::Meta(webhook) => Some(webhook),
+            _ => None,
+        }
+    }
+}
+
+/// A buffered batch: `{"type": …, "batch": true, "data": [ … ], "batch_info": { … }}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// The events, in order.
+    pub events: Vec<Event>,
+    /// `batch_info`, when the body has it (Kapso's advanced webhooks page).
+    pub info: Option<BatchInfo>,
+}
+
+/// A batch's `batch_info`. Values of an unexpected type read as `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BatchInfo {
+    /// How many events the batch holds.
+    #[serde(default, deserialize_with = "lenient")]
+    pub size: Option<u64>,
+    /// The buffering window, in milliseconds.
+    #[serde(default, deserialize_with = "lenient")]
+    pub window_ms: Option<u64>,
+    /// The sequence number of the first event.
+    #[serde(default, deserialize_with = "lenient")]
+    pub first_sequence: Option<u64>,
+    /// The sequence number of the last event.
+    #[serde(default, deserialize_with = "lenient")]
+    pub last_sequence: Option<u64>,
+    /// The conversation the batch belongs to.
+    #[serde(default, deserialize_with = "lenient")]
+    pub conversation_id: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One Kapso event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The event type: the body's `type` (or `event`), else `X-Webhook-Event`; `None` when
+    /// neither says.
+    pub event_type: Option<WebhookEvent>,
+    /// The event's data, with unknown fields kept.
+    pub data: EventData,
+}
+
+impl Event {
+    /// A stable id for the event: the message's id, else the conversation's (for logs; the
+    /// dedupe key is [`dedupe_key`]).
+    pub fn id(&self) -> Option<&str> {
+        self.data
+            .message
+            .as_ref()
+            .and_then(|m| m.id.as_deref())
+            .or_else(|| {
+                self.data
+                    .conversation
+                    .as_ref()
+                    .and_then(|c| c.id.as_deref())
+            })
+    }
+
+    /// Whether this is one of the project-scope events ([`PROJECT_EVENTS`]).
+    pub fn is_project_event(&self) -> bool {
+        self.event_type
+            .as_ref()
+            .is_some_and(|t| PROJECT_EVENTS.contains(t))
+    }
+}
+
+/// Parses a verified delivery's body.
+///
+/// - A WhatsApp Cloud API body (`"object": "whatsapp_business_account"`, a `kind: meta`
+///   webhook) is [`Payload::Meta`].
+/// - A batch (`"batch": true`, or `X-Webhook-Batch: true`) is [`Payload::Batch`]: every event of
+///   `data`, in order, and `batch_info`; its size must match `X-Batch-Size` when that header is
+///   present.
+/// - Anything else is one event, [`Payload::Event`]: the payload itself, or
+///   `{"event": …, "data": {…}}` as an older edition of Kapso's webhooks overview reads it (the
+///   envelope is unwrapped).
+///
+/// The event type is the body's `type` (or `event`), else `X-Webhook-Event`.
+pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
+    let value: Value = json(body)?;
+    if meta::is_meta_body(&value) {
+        return Ok(Payload::Meta(Box::new(decode(value)?)));
+    }
+    let Value::Object(mut object) = value else {
+        return Err(Error::InvalidBody {
+            reason: "not a JSON object".into(),
+        });
+    };
+    let event_type = ["type", "event"]
+        .iter()
+        .find_map(|key| object.get(*key).and_then(Value::as_str))
+        .map(WebhookEvent::from)
+        .or_else(|| delivery.event.clone());
+    let is_batch = object.get("batch") == Some(&Value::Bool(true)) || delivery.batch;
+    if !is_batch {
+        let enveloped = object.contains_key("event")
+            && object.get("data").is_some_and(Value::is_object)
+            && !object.contains_key("message")
+            && !object.contains_key("conversation");
+        let body = match object.remove("data") {
+            Some(data) if enveloped => data,
+            Some(data) => {
+                object.insert("data".to_owned(), data);
+                Value::Object(object)
+            }
+            None => Value::Object(object),
+        };
+        return Ok(Payload::Event(Box::new(Event {
+            event_type,
+            data: decode(body)?,
+        })));
+    }
+    let Some(Value::Array(items)) = object.remove("data") else {
+        return Err(Error::InvalidBody {
+            reason: "a batch without a `data` array".into(),
+        });
+    };
+    if let Some(size) = delivery.batch_size {
+        if size != items.len() {
+            return Err(Error::BatchSizeMismatch {
+                header: size,
+                body: items.len(),
+            });
+        }
+    }
+    let info = object
+        .remove("batch_info")
+        .and_then(|info| serde_json::from_value(info).ok());
+    let events = items
+        .into_iter()
+        .map(|item| {
+            Ok(Event {
+                event_type: event_type.clone(),
+                data: decode(item)?,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Payload::Batch(Batch { events, info }))
+}
+
+/// One event's data (payload v2): the message and/or conversation, with unknown fields kept.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventData {
+    /// The message (message events).
+    #[serde(default)]
+    pub message: Option<Message>,
+    /// The conversation.
+    #[serde(default)]
+    pub conversation: Option<Conversation>,
+    /// Whether this message opened the conversation.
+    #[serde(default)]
+    pub is_new_conversation: Option<bool>,
+    /// The business phone number's id.
+    #[serde(default)]
+    pub phone_number_id: Option<String>,
+    /// Everything else: project events' fields (their shapes are not documented, so they are
+    /// kept as JSON), legacy v1's `whatsapp_config`, fields added later.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A WhatsApp message with Kapso's `kapso` block.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// The `wamid`.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `text`, `image`, …
+    #[serde(rename = "type", default)]
+    pub message_type: Option<String>,
+    /// Unix seconds, as a string.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Sender.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Recipient.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// `{body}`, for text messages.
+    #[serde(default)]
+    pub text: Option<Value>,
+    /// Kapso's additions: direction, status, processing_status, statuses, origin, has_media,
+    /// content, transcript, media_data, media_url, message_type_data.
+    #[serde(default, deserialize_with = "lenient")]
+    pub kapso: Option<MessageKapso>,
+    /// Every other field (type-specific content), kept as JSON.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Kapso's `kapso` block on a message. Values of an unexpected type read as `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageKapso {
+    /// `inbound` or `outbound`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub direction: Option<String>,
+    /// The WhatsApp status: `received`, `sent`, `delivered`, `read`, `failed`, …
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: Option<String>,
+    /// Kapso's processing of the message (`pending`, `processed`, …).
+    #[serde(default, deserialize_with = "lenient")]
+    pub processing_status: Option<String>,
+    /// The status history, as Kapso sends it.
+    #[serde(default)]
+    pub statuses: Option<Value>,
+    /// Where the message came from (`cloud_api`, `business_app`, …).
+    #[serde(default, deserialize_with = "lenient")]
+    pub origin: Option<String>,
+    /// Whether the message carries media.
+    #[serde(default, deserialize_with = "lenient")]
+    pub has_media: Option<bool>,
+    /// A text rendering of the message's content.
+    #[serde(default)]
+    pub content: Option<Value>,
+    /// The transcript of an audio message.
+    #[serde(default)]
+    pub transcript: Option<Value>,
+    /// Details of the media (file name, size, content type, …).
+    #[serde(default)]
+    pub media_data: Option<Value>,
+    /// A Kapso-hosted URL for the media.
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_url: Option<String>,
+    /// Type-specific details (interactive replies, locations, …).
+    #[serde(default)]
+    pub message_type_data: Option<Value>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A conversation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Conversation id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The customer's number.
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    /// The business number's id.
+    #[serde(default)]
+    pub phone_number_id: Option<String>,
+    /// `active`, `ended`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub last_active_at: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Free-form metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// Kapso's metrics, when present.
+    #[serde(default)]
+    pub kapso: Option<Map<String, Value>>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}

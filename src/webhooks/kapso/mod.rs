@@ -1,0 +1,58 @@
+//! Kapso deliveries, legacy and Platform API alike: `X-Webhook-Signature` verification
+//! ([`Verifier`], in `verify.rs`) and typed events ([`parse`], in `events.rs`).
+//!
+//! - Header: `X-Webhook-Signature: <hex>`, the HMAC-SHA256 of the **raw** body keyed with the
+//!   webhook's `secret_key` (UTF-8). A `sha256=` prefix and upper-case hex are accepted, as
+//!   Kapso's own verifier (gokapso/chat-sdk-adapter) does; `X-Kapso-Signature`, the name an older
+//!   Kapso page uses, is accepted when `X-Webhook-Signature` is absent. Platform API deliveries
+//!   (`https://api.kapso.ai/platform/v1`) are signed the same way.
+//! - **There is no replay window.** Kapso signs no timestamp, so a captured delivery verifies
+//!   forever. Deduplicate on [`dedupe_key`] (the SHA-256 of the signed body) with a
+//!   [`DedupeStore`](crate::webhooks::dedupe::DedupeStore), not on the unsigned
+//!   `X-Idempotency-Key`: see [`crate::webhooks::dedupe`].
+//! - Several secrets can be given: after you rotate `secret_key`, retries of older deliveries
+//!   still carry the old signature.
+//! - With buffering on, one delivery carries a batch `{"type": …, "batch": true, "data": [ … ],
+//!   "batch_info": {…}}` (or says so with `X-Webhook-Batch: true`); [`parse`] returns every
+//!   event in it, in order, and checks `X-Batch-Size`.
+//! - A webhook of `kind: meta` forwards the WhatsApp Cloud API body as Meta sent it:
+//!   [`Payload::Meta`], typed by [`crate::webhooks::meta`].
+//! - Project webhooks (Platform API) deliver the project-scope events [`PROJECT_EVENTS`]; their
+//!   bodies are not documented, so their fields are kept as JSON in [`EventData::extra`].
+//!
+//! The event names are the client's: [`crate::kapso::WebhookEvent`].
+//!
+//! ```
+//! use chathooks::webhooks::dedupe::MemoryDedupe;
+//! use chathooks::webhooks::kapso::{self, Verifier};
+//!
+//! let body = br#"{"type":"whatsapp.message.received","batch":true,"data":[{"message":{"id":"wamid.A"}},{"message":{"id":"wamid.B"}}]}"#;
+//! // What Kapso sends; in a real receiver these come from the request.
+//! let headers = kapso::sign_headers("secret_key", body);
+//!
+//! let verifier = Verifier::new(["secret_key", "previous_secret_key"])?;
+//! let seen = MemoryDedupe::new(10_000);
+//! let delivery = verifier.verify(&headers, body)?;
+//! if seen.check_and_set(&kapso::dedupe_key(body)) {
+//!     let payload = kapso::parse(&delivery, body)?;
+//!     let ids: Vec<_> = payload.events().iter().map(|e| e.id()).collect();
+//!     assert_eq!(ids, [Some("wamid.A"), Some("wamid.B")]);
+//! }
+//! assert!(!seen.check_and_set(&kapso::dedupe_key(body))); // the same body again: a duplicate
+//! # Ok::<(), chathooks::webhooks::Error>(())
+//! ```
+
+mod events;
+mod verify;
+
+pub use crate::kapso::WebhookEvent;
+pub use events::{
+    dedupe_key, parse, Batch, BatchInfo, Conversation, Event, EventData, Message, MessageKapso,
+    Payload, PROJECT_EVENTS,
+};
+#[cfg(feature = "axum")]
+pub(crate) use verify::signature;
+pub use verify::{
+    sign, sign_headers, Delivery, PayloadVersion, Verifier, SIGNATURE_HEADER,
+    SIGNATURE_HEADER_ALIAS,
+};

@@ -1,0 +1,189 @@
+//! Verifying Kapso deliveries: the signature header, the verifier, and `sign` for tests.
+
+use serde_json::Value;
+
+use super::WebhookEvent;
+use crate::open_enum::open_enum;
+use crate::webhooks::common::{hmac_hex, Secrets};
+use crate::webhooks::{Error, Headers, DEFAULT_MAX_BODY_LEN};
+use crate::SecretString;
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "X-Webhook-Signature";
+/// The name an older Kapso page gives [`SIGNATURE_HEADER`], accepted when it is absent.
+pub const SIGNATURE_HEADER_ALIAS: &str = "X-Kapso-Signature";
+
+/// Verifies Kapso deliveries against one or more `secret_key`s.
+///
+/// Cloning is cheap: clones share the secrets (`Arc`).
+///
+/// ```
+/// use chathooks::webhooks::kapso::Verifier;
+///
+/// let verifier = Verifier::new(["secret_key"])?;
+/// # let _ = verifier;
+/// // An empty or blank secret (an unset variable read with `unwrap_or_default()`) is refused.
+/// assert!(Verifier::new([" "]).is_err());
+/// # Ok::<(), chathooks::webhooks::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    secrets: Secrets,
+    max_body_len: usize,
+}
+
+impl Verifier {
+    /// A verifier for these secrets.
+    ///
+    /// Fails with [`Error::NoSecrets`] when no secret is given and [`Error::BlankSecret`] when one
+    /// is empty or only whitespace.
+    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, Error> {
+        Ok(Self {
+            secrets: Secrets::new(secrets)?,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        })
+    }
+
+    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
+    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
+    pub fn max_body_len(mut self, bytes: usize) -> Self {
+        self.max_body_len = bytes;
+        self
+    }
+
+    /// The body limit set with [`Verifier::max_body_len`].
+    pub fn body_limit(&self) -> usize {
+        self.max_body_len
+    }
+
+    /// Verifies a delivery and returns what its headers say.
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Delivery, Error> {
+        let signature = signature(headers)?;
+        if body.len() > self.max_body_len {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
+        }
+        if !self.secrets.any_matches(&[body], &[signature]) {
+            return Err(Error::NoMatchingSignature);
+        }
+        Delivery::from_headers(headers)
+    }
+}
+
+/// Reads and decodes the signature header (or its alias): the check the axum extractor makes
+/// before reading a body.
+pub(crate) fn signature(headers: &(impl Headers + ?Sized)) -> Result<[u8; 32], Error> {
+    let (name, value) = match headers.get(SIGNATURE_HEADER) {
+        Some(value) => (SIGNATURE_HEADER, value),
+        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
+            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
+            None => {
+                return Err(Error::MissingHeader {
+                    name: SIGNATURE_HEADER,
+                })
+            }
+        },
+    };
+    parse_signature(value).map_err(|reason| Error::MalformedHeader { name, reason })
+}
+
+/// Decodes `[sha256=]<64 hex digits>`.
+fn parse_signature(value: &str) -> Result<[u8; 32], String> {
+    let value = value.trim();
+    let hex_part = match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => &value[7..],
+        _ => value,
+    };
+    if hex_part.len() != 64 {
+        return Err(format!(
+            "expected 64 hex digits, got {} characters",
+            hex_part.len()
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| "not hexadecimal".to_owned())?;
+    Ok(bytes)
+}
+
+/// The `X-Webhook-Signature` value Kapso sends for `body`: lower-case hex, no prefix.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    hmac_hex(secret.as_bytes(), &[body])
+}
+
+/// The headers Kapso sends with `body`: `Content-Type`, the event and batch headers when the body
+/// says what they are, and the signature, in that order.
+pub fn sign_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("Content-Type", "application/json".to_owned())];
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        if let Some(kind) = value.get("type").and_then(Value::as_str) {
+            headers.push(("X-Webhook-Event", kind.to_owned()));
+        }
+        if value.get("batch") == Some(&Value::Bool(true)) {
+            let size = value["data"].as_array().map_or(0, Vec::len);
+            headers.push(("X-Webhook-Batch", "true".to_owned()));
+            headers.push(("X-Batch-Size", size.to_string()));
+        }
+    }
+    headers.push((SIGNATURE_HEADER, sign(secret, body)));
+    headers
+}
+
+open_enum! {
+    /// `X-Webhook-Payload-Version`: the body format the webhook was created with. New webhooks
+    /// default to `v2`; `v1` is the legacy format (it nests a `whatsapp_config` object).
+    /// Values from Kapso's webhooks overview and legacy pages; the spec declares no enum.
+    pub enum PayloadVersion {
+        /// The legacy format.
+        V1 = "v1",
+        /// The current format: message data in Meta's shape plus a `kapso` block.
+        V2 = "v2",
+    }
+}
+
+/// What a verified delivery's headers say. None of them is signed: nothing security-relevant
+/// should rest on them (deduplicate with [`super::dedupe_key`], which hashes the signed body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// `X-Webhook-Event`: the event type.
+    pub event: Option<WebhookEvent>,
+    /// `X-Idempotency-Key`: unique per event (for `kind: meta` webhooks, the SHA-256 of the
+    /// payload). **Unsigned**: a replayed delivery can carry a fresh one. Use
+    /// [`super::dedupe_key`] instead.
+    pub idempotency_key: Option<String>,
+    /// `X-Webhook-Payload-Version`: `v1` (legacy) or `v2`.
+    pub payload_version: Option<PayloadVersion>,
+    /// `X-Webhook-Batch: true`.
+    pub batch: bool,
+    /// `X-Batch-Size`, on batches.
+    pub batch_size: Option<usize>,
+}
+
+impl Delivery {
+    fn from_headers(headers: &(impl Headers + ?Sized)) -> Result<Self, Error> {
+        let batch_size = match headers.get("X-Batch-Size") {
+            None => None,
+            Some(size) => Some(size.trim().parse().map_err(|_| Error::MalformedHeader {
+                name: "X-Batch-Size",
+                reason: "not a count".into(),
+            })?),
+        };
+        Ok(Self {
+            event: headers
+                .get("X-Webhook-Event")
+                .map(|e| WebhookEvent::from(e.trim())),
+            idempotency_key: headers.get("X-Idempotency-Key").map(str::to_owned),
+            payload_version: headers
+                .get("X-Webhook-Payload-Version")
+                .map(|v| PayloadVersion::from(v.trim())),
+            batch: headers
+                .get("X-Webhook-Batch")
+                .is_some_and(|b| b.trim().eq_ignore_ascii_case("true")),
+            batch_size,
+        })
+    }
+}

@@ -1,0 +1,299 @@
+//! Kirim.chat delivery bodies: Kirim's envelope with typed `data`, or a Meta passthrough.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Delivery, EventType, Source};
+use crate::webhooks::common::{decode, json, lenient};
+use crate::webhooks::dedupe::DedupeKey;
+use crate::webhooks::{meta, Error};
+
+/// A parsed Kirim.chat delivery body.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Kirim's own envelope (`X-Kirim-Source: kirim`).
+    Kirim(Box<KirimEvent>),
+    /// Meta's WhatsApp Cloud API webhook, passed through (`X-Kirim-Source: meta`).
+    Meta(Box<MetaEvent>),
+}
+
+/// A Meta passthrough delivery (`message.received`, `message.status`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetaEvent {
+    /// The event type: `X-Kirim-Event`, else read from the body (`message.received` when it holds
+    /// messages, `message.status` when it holds statuses, per Kirim's event catalogue).
+    pub event_type: Option<EventType>,
+    /// The WhatsApp Cloud API body, without Kirim's `kirim` block.
+    pub payload: meta::Webhook,
+    /// Kirim's enrichment block (top-level `kirim`: `media_url`, `media_status`,
+    /// `conversation_id`, `contact_id`), read by Kirim's own plugin (kirimdev-hermes
+    /// `parse_meta_inbound`) but not in the docs. `None` when absent or not an object.
+    pub kirim: Option<KirimEnrichment>,
+}
+
+impl Event {
+    /// The event type: the envelope's `type`, or the Meta event's (see [`MetaEvent::event_type`]).
+    pub fn event_type(&self) -> Option<&EventType> {
+        match self {
+            Event::Kirim(e) => Some(&e.event_type),
+            Event::Meta(e) => e.event_type.as_ref(),
+        }
+    }
+
+    /// The key to deduplicate this delivery on, read from the signed body:
+    ///
+    /// - `kirim:<id>`: the envelope's `id` (`evt_…`), the same on every retry of an event;
+    /// - `kirim:meta:msg:<wamid>` / `kirim:meta:status:<wamid>:<status>`: the one message or
+    ///   status of a Meta passthrough (a message's `sent`, `delivered`, `read` callbacks share
+    ///   the `wamid`, so the status is part of the key);
+    /// - `kirim:sha256:<hex>`: the SHA-256 of `body` otherwise (an envelope without `id`, a Meta
+    ///   body with several messages or statuses, or none).
+    ///
+    /// Unlike `X-Kirim-Event-Id` (unsigned), it cannot be changed without breaking the
+    /// signature, so a delivery captured and replayed within the timestamp tolerance is caught as
+    /// a duplicate. Pass the body the event was parsed from.
+    pub fn dedupe_key(&self, body: &[u8]) -> DedupeKey {
+        let signed_id = match self {
+            Event::Kirim(e) => e.id.clone(),
+            Event::Meta(e) => e.payload.content_id().map(|id| format!("meta:{id}")),
+        };
+        match signed_id {
+            Some(id) => DedupeKey::new(format!("kirim:{id}")),
+            None => DedupeKey::body_sha256("kirim", body),
+        }
+    }
+}
+
+/// Parses a verified delivery's body. `X-Kirim-Source: meta` or `kirim` says which shape it is;
+/// with any other value (a public Kirim page shows `kirimdev`) or none, the body tells
+/// (`"object": "whatsapp_business_account"` is Meta's). Unknown event types are kept as
+/// [`EventData::Other`].
+pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
+    let mut value: Value = json(body)?;
+    let is_meta = match &delivery.source {
+        Some(Source::Meta) => true,
+        Some(Source::Kirim) => false,
+        Some(Source::Other(_)) | None => meta::is_meta_body(&value),
+    };
+    if is_meta {
+        let kirim = value
+            .as_object_mut()
+            .and_then(|object| object.remove("kirim"))
+            .and_then(|block| serde_json::from_value(block).ok());
+        let payload: meta::Webhook = decode(value)?;
+        let event_type = delivery.event.clone().or_else(|| {
+            if payload.messages().next().is_some() {
+                Some(EventType::MessageReceived)
+            } else if payload.statuses().next().is_some() {
+                Some(EventType::MessageStatus)
+            } else {
+                None
+            }
+        });
+        return Ok(Event::Meta(Box::new(MetaEvent {
+            event_type,
+            payload,
+            kirim,
+        })));
+    }
+    let envelope: Envelope = decode(value)?;
+    let event_type = EventType::from(envelope.event_type);
+    let data = match &event_type {
+        EventType::ConversationAssigned => EventData::ConversationAssigned(decode(envelope.data)?),
+        EventType::ConversationClosed => EventData::ConversationClosed(decode(envelope.data)?),
+        EventType::ContactCreated => EventData::ContactCreated(decode(envelope.data)?),
+        EventType::ContactUpdated => EventData::ContactUpdated(decode(envelope.data)?),
+        EventType::MessageCreated => EventData::MessageCreated(envelope.data),
+        _ => EventData::Other(envelope.data),
+    };
+    Ok(Event::Kirim(Box::new(KirimEvent {
+        id: envelope.id,
+        event_type,
+        created_at: envelope.created_at,
+        livemode: envelope.livemode,
+        data,
+    })))
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default, deserialize_with = "lenient")]
+    id: Option<String>,
+    #[serde(rename = "type")]
+    event_type: String,
+    #[serde(default, deserialize_with = "lenient")]
+    created_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    livemode: Option<bool>,
+    #[serde(default)]
+    data: Value,
+}
+
+/// Kirim's event envelope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KirimEvent {
+    /// `evt_…` (also sent, unsigned, in `X-Kirim-Event-Id`). Absent from a `message.sent` body
+    /// parsed by Kirim's own plugin (kirimdev/kirimdev-hermes), so optional.
+    pub id: Option<String>,
+    /// The event type, e.g. `contact.created`.
+    pub event_type: EventType,
+    /// RFC 3339 time of the event.
+    pub created_at: Option<String>,
+    /// `false` when fired from a sandbox key.
+    pub livemode: Option<bool>,
+    /// The typed `data`.
+    pub data: EventData,
+}
+
+/// The `data` of a Kirim event, typed for each documented event.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum EventData {
+    /// `message.created`: an outbound message was queued. Its shape is not documented: kept as JSON.
+    MessageCreated(Value),
+    /// `conversation.assigned`.
+    ConversationAssigned(ConversationAssigned),
+    /// `conversation.closed`.
+    ConversationClosed(ConversationClosed),
+    /// `contact.created`.
+    ContactCreated(ContactData),
+    /// `contact.updated`.
+    ContactUpdated(ContactData),
+    /// An event type this version does not know, kept as JSON.
+    Other(Value),
+}
+
+/// A conversation reference in an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRef {
+    /// `cnv_…`.
+    pub id: String,
+    /// Always `conversation`.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// `open`, `resolved`, `pending`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Who closed it (`conversation.closed`).
+    #[serde(default)]
+    pub closed_by_user_id: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The new assignee of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignee {
+    /// `usr_…`.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The team, if any.
+    #[serde(default)]
+    pub team_id: Option<String>,
+    /// The previous assignee, if any.
+    #[serde(default)]
+    pub previous_user_id: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `conversation.assigned` data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationAssigned {
+    /// The conversation.
+    pub conversation: ConversationRef,
+    /// Its new assignee.
+    #[serde(default)]
+    pub assignee: Option<Assignee>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `conversation.closed` data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationClosed {
+    /// The conversation (`status: resolved`).
+    pub conversation: ConversationRef,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `contact.created` / `contact.updated` data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactData {
+    /// The contact.
+    pub contact: Contact,
+    /// Fields this version does not know (the docs show a cut-off `acquisition…` field).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// `ctc_…`.
+    pub id: String,
+    /// Always `contact`.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// E.164 phone number.
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Free-form metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// The connected WhatsApp number it talks to.
+    #[serde(default, deserialize_with = "lenient")]
+    pub whatsapp_account: Option<WhatsappAccount>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The connected WhatsApp number of a [`Contact`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WhatsappAccount {
+    /// E.164 phone number.
+    #[serde(default, deserialize_with = "lenient")]
+    pub phone_number: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Kirim's enrichment block on a Meta passthrough body (top-level `kirim`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KirimEnrichment {
+    /// A Kirim-hosted URL for the message's media, when it has some.
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_url: Option<String>,
+    /// Where fetching the media stands (e.g. `ready`, `pending`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_status: Option<String>,
+    /// The Kirim conversation (`cnv_…`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub conversation_id: Option<String>,
+    /// The Kirim contact (`ctc_…`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub contact_id: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}

@@ -1,0 +1,331 @@
+//! Verifying Kirim.chat deliveries: the signature header, the verifier, and `sign` for tests.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::EventType;
+use crate::webhooks::common::{hmac_hex, unix_now, Secrets};
+use crate::webhooks::{meta, Error, Headers, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN};
+use crate::SecretString;
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "X-Kirim-Signature";
+/// The alias one docs site uses for [`SIGNATURE_HEADER`].
+pub const SIGNATURE_HEADER_ALIAS: &str = "X-Kirim-Signature-256";
+/// The tolerance when none is set: 5 minutes.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+/// At most this many `v1` entries are considered (Kirim sends one per active secret).
+pub const MAX_SIGNATURES: usize = 16;
+
+/// Verifies Kirim.chat deliveries against one or more signing secrets.
+///
+/// Cloning is cheap: clones share the secrets (`Arc`).
+///
+/// ```
+/// use std::time::Duration;
+/// use chathooks::webhooks::kirim::Verifier;
+///
+/// // During a rotation, give both the new and the old secret.
+/// let verifier = Verifier::new(["whsec_new", "whsec_old"])?.tolerance(Duration::from_secs(600));
+/// # let _ = verifier;
+/// // An empty or blank secret (an unset variable read with `unwrap_or_default()`) is refused.
+/// assert!(Verifier::new([""]).is_err());
+/// # Ok::<(), chathooks::webhooks::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    secrets: Secrets,
+    /// `None` only after [`Verifier::skip_timestamp_check`].
+    tolerance: Option<Duration>,
+    max_body_len: usize,
+}
+
+impl Verifier {
+    /// A verifier for these secrets with the default 300 s tolerance.
+    ///
+    /// Fails with [`Error::NoSecrets`] when no secret is given and [`Error::BlankSecret`] when one
+    /// is empty or only whitespace.
+    pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, Error> {
+        Ok(Self {
+            secrets: Secrets::new(secrets)?,
+            tolerance: Some(DEFAULT_TOLERANCE),
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        })
+    }
+
+    /// How far the signed timestamp may be from now, either way. The timestamp has whole seconds:
+    /// a delivery passes when `|now - t|` is at most `tolerance` (so `Duration::ZERO` accepts only
+    /// `t == now`, and 500 ms as well). To turn the check off, call
+    /// [`Verifier::skip_timestamp_check`].
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Turns the timestamp check off: a captured delivery then verifies forever. Only for
+    /// replaying stored deliveries or tests; a receiver should keep the check.
+    pub fn skip_timestamp_check(mut self) -> Self {
+        self.tolerance = None;
+        self
+    }
+
+    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
+    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
+    pub fn max_body_len(mut self, bytes: usize) -> Self {
+        self.max_body_len = bytes;
+        self
+    }
+
+    /// The body limit set with [`Verifier::max_body_len`].
+    pub fn body_limit(&self) -> usize {
+        self.max_body_len
+    }
+
+    /// Verifies a delivery against the system clock and returns its metadata.
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Delivery, Error> {
+        self.verify_at(headers, body, unix_now())
+    }
+
+    /// Verifies a delivery as if the time were `now` (unix seconds).
+    pub fn verify_at(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+        now: i64,
+    ) -> Result<Delivery, Error> {
+        let header = signature_header(headers)?;
+        if body.len() > self.max_body_len {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
+        }
+        // The timestamp is signed as the text Kirim sent, not as a re-formatted integer.
+        if !self.secrets.any_matches(
+            &[header.timestamp_text.as_bytes(), b".", body],
+            &header.signatures,
+        ) {
+            return Err(Error::NoMatchingSignature);
+        }
+        if let Some(tolerance) = self.tolerance {
+            let skew = now.saturating_sub(header.timestamp);
+            if Duration::from_secs(skew.unsigned_abs()) > tolerance {
+                return Err(Error::TimestampOutsideTolerance {
+                    skew_secs: skew,
+                    tolerance_secs: tolerance.as_secs(),
+                });
+            }
+        }
+        Ok(Delivery::from_headers(headers, header.timestamp))
+    }
+}
+
+/// Reads and parses the signature header (or its alias): the check the axum extractor makes
+/// before reading a body.
+pub(crate) fn signature_header(
+    headers: &(impl Headers + ?Sized),
+) -> Result<SignatureHeader, Error> {
+    let (name, value) = match headers.get(SIGNATURE_HEADER) {
+        Some(value) => (SIGNATURE_HEADER, value),
+        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
+            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
+            None => {
+                return Err(Error::MissingHeader {
+                    name: SIGNATURE_HEADER,
+                })
+            }
+        },
+    };
+    SignatureHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })
+}
+
+/// A parsed `X-Kirim-Signature` value.
+///
+/// Rules: comma-separated `key=value` pairs, spaces around them ignored, in any order; exactly one
+/// `t` (a repeated `t` is ambiguous, so malformed), whose text is what gets signed; at least one
+/// well-formed `v1` (64 hex digits, either case). Empty or non-hex `v1` entries and unknown keys
+/// (`v0`, a future `v2`) are skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureHeader {
+    /// The signed unix timestamp.
+    pub timestamp: i64,
+    /// The timestamp exactly as sent (the signed text; `t=0123` signs `0123`, not `123`).
+    pub timestamp_text: String,
+    /// The decoded `v1` signatures, at most [`MAX_SIGNATURES`].
+    pub signatures: Vec<[u8; 32]>,
+}
+
+impl SignatureHeader {
+    /// Parses a header value; the error says what is wrong.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        if value.len() > MAX_SIGNATURE_HEADER_LEN {
+            return Err(format!(
+                "{} bytes long, more than the {MAX_SIGNATURE_HEADER_LEN} accepted",
+                value.len()
+            ));
+        }
+        let mut timestamp = None;
+        let mut signatures = Vec::new();
+        for part in value.split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let Some((key, val)) = part.split_once('=') else {
+                return Err("an entry is not a key=value pair".into());
+            };
+            match key.trim() {
+                "t" => {
+                    if timestamp.is_some() {
+                        return Err("more than one `t`".into());
+                    }
+                    let val = val.trim();
+                    if val.is_empty() || !val.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err("`t` is not unix seconds".into());
+                    }
+                    let seconds = val
+                        .parse::<i64>()
+                        .map_err(|_| "`t` is out of range".to_owned())?;
+                    timestamp = Some((seconds, val.to_owned()));
+                }
+                "v1" => {
+                    let mut bytes = [0u8; 32];
+                    if signatures.len() < MAX_SIGNATURES
+                        && hex::decode_to_slice(val.trim(), &mut bytes).is_ok()
+                    {
+                        signatures.push(bytes);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (timestamp, timestamp_text) = timestamp.ok_or("no `t=` timestamp")?;
+        if signatures.is_empty() {
+            return Err("no well-formed `v1=` signature (64 hex digits)".into());
+        }
+        Ok(Self {
+            timestamp,
+            timestamp_text,
+            signatures,
+        })
+    }
+}
+
+/// The value of `X-Kirim-Signature` for `body` at `timestamp`, with one `v1` per secret, as Kirim
+/// sends it: `t=<timestamp>,v1=<hex>[,v1=<hex>…]`.
+pub fn sign<S: AsRef<str>>(secrets: &[S], timestamp: i64, body: &[u8]) -> String {
+    let t = timestamp.to_string();
+    let mut header = format!("t={t}");
+    for secret in secrets {
+        header.push_str(",v1=");
+        header.push_str(&hmac_hex(
+            secret.as_ref().as_bytes(),
+            &[t.as_bytes(), b".", body],
+        ));
+    }
+    header
+}
+
+/// The headers Kirim sends with `body`: `Content-Type`, `User-Agent`, the signature, and the event
+/// headers when the body says what they are (`X-Kirim-Source`, `X-Kirim-Event`,
+/// `X-Kirim-Event-Id`), in that order.
+pub fn sign_headers<S: AsRef<str>>(
+    secrets: &[S],
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("Content-Type", "application/json".to_owned()),
+        ("User-Agent", "Kirim-Webhook/1.0".to_owned()),
+    ];
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        if meta::is_meta_body(&value) {
+            let change = &value["entry"][0]["changes"][0]["value"];
+            let (event, id) = if let Some(m) = change["messages"][0]["id"].as_str() {
+                (Some("message.received"), Some(m))
+            } else {
+                (
+                    change["statuses"][0]["id"]
+                        .as_str()
+                        .map(|_| "message.status"),
+                    change["statuses"][0]["id"].as_str(),
+                )
+            };
+            headers.push(("X-Kirim-Source", "meta".to_owned()));
+            if let Some(event) = event {
+                headers.push(("X-Kirim-Event", event.to_owned()));
+            }
+            if let Some(id) = id {
+                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+            }
+        } else if let Some(kind) = value.get("type").and_then(Value::as_str) {
+            headers.push(("X-Kirim-Source", "kirim".to_owned()));
+            headers.push(("X-Kirim-Event", kind.to_owned()));
+            if let Some(id) = value.get("id").and_then(Value::as_str) {
+                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+            }
+        }
+    }
+    headers.push(("X-Kirim-Signature", sign(secrets, timestamp, body)));
+    headers
+}
+
+/// Where a delivery's body comes from (`X-Kirim-Source`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// Meta's WhatsApp Cloud API webhook, passed through (`meta`).
+    Meta,
+    /// Kirim's own event envelope (`kirim`).
+    Kirim,
+    /// Another value (a marketing page shows `kirimdev`), kept verbatim.
+    Other(String),
+}
+
+/// What a verified delivery's headers say. Only `timestamp` is signed; the other headers are
+/// not, so nothing security-relevant should rest on them (deduplicate with
+/// [`super::Event::dedupe_key`], which reads the signed body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The signed timestamp (unix seconds).
+    pub timestamp: i64,
+    /// `X-Kirim-Event`: the event type.
+    pub event: Option<EventType>,
+    /// `X-Kirim-Event-Id` (`evt_…`, or the `wamid` for Meta events). **Unsigned**: an attacker
+    /// replaying a captured delivery within the tolerance can set it to anything, and for Meta
+    /// statuses a message's `sent`, `delivered` and `read` callbacks share it. Use
+    /// [`super::Event::dedupe_key`] instead.
+    pub event_id: Option<String>,
+    /// `X-Kirim-Delivery-Id`: unique per attempt (`wbd_…`).
+    pub delivery_id: Option<String>,
+    /// `X-Kirim-Attempt`: 1 to 8.
+    pub attempt: Option<u32>,
+    /// `X-Kirim-Source`.
+    pub source: Option<Source>,
+}
+
+impl Delivery {
+    fn from_headers(headers: &(impl Headers + ?Sized), timestamp: i64) -> Self {
+        let text = |name| headers.get(name).map(str::to_owned);
+        Self {
+            timestamp,
+            event: headers
+                .get("X-Kirim-Event")
+                .map(|e| EventType::from(e.trim())),
+            event_id: text("X-Kirim-Event-Id"),
+            delivery_id: text("X-Kirim-Delivery-Id"),
+            attempt: headers
+                .get("X-Kirim-Attempt")
+                .and_then(|a| a.trim().parse().ok()),
+            source: headers.get("X-Kirim-Source").map(|s| match s.trim() {
+                "meta" => Source::Meta,
+                "kirim" => Source::Kirim,
+                other => Source::Other(other.to_owned()),
+            }),
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! `cargo xtask build-cost [--timings] [--release] [--only a,b,c,d] [--keep]`: what chathooks
+//! `cargo xtask build-cost [--rounds N] [--timings] [--release] [--only a,b,c,d] [--keep]`: what chathooks
 //! costs its users at build time, measured as clean builds of scratch consumer crates, each with
 //! a fresh target directory, one after the other on this machine:
 //!
@@ -16,8 +16,13 @@
 //! on rebuilds: a no-op rebuild and one after an edit to chathooks' `src/` must not run
 //! `build.rs` again (they are timed too).
 //!
+//! Each consumer is built `--rounds N` times (3 by default), every other round in reverse order,
+//! each time from an empty target directory; the report gives the median wall time (the goal's
+//! measure), each round's, and the median CPU time (user + system of cargo and the compilers it
+//! ran), which a busy machine disturbs less than wall time.
+//!
 //! `--timings` passes `--timings` to the clean builds and lists the slowest compilation units of
-//! each from cargo's report. Goals (issue 12): (a) ≤ 1.15 × (c), (b) ≤ 1.10 × (d).
+//! each (first round) from cargo's report. Goals (issue 12): (a) ≤ 1.15 × (c), (b) ≤ 1.10 × (d).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -106,6 +111,7 @@ fn consumers(chathooks: &Path) -> Vec<Consumer> {
 }
 
 struct Options {
+    rounds: usize,
     timings: bool,
     release: bool,
     keep: bool,
@@ -114,6 +120,7 @@ struct Options {
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
+        rounds: 3,
         timings: false,
         release: false,
         keep: false,
@@ -125,6 +132,13 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--timings" => options.timings = true,
             "--release" => options.release = true,
             "--keep" => options.keep = true,
+            "--rounds" => {
+                options.rounds = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--rounds needs a count of at least 1")?;
+            }
             "--only" => {
                 let list = args.next().ok_or("--only needs a list, e.g. --only b,d")?;
                 options.only = list
@@ -141,11 +155,63 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
+impl Measured {
+    /// Median wall time over the rounds, in seconds.
+    fn wall(&self) -> Option<f64> {
+        median(self.clean.iter().map(|t| t.wall.as_secs_f64()).collect())
+    }
+
+    /// Median CPU time over the rounds, in seconds, when known for every round.
+    fn cpu(&self) -> Option<f64> {
+        let cpu: Option<Vec<f64>> = self
+            .clean
+            .iter()
+            .map(|t| t.cpu.map(|c| c.as_secs_f64()))
+            .collect();
+        median(cpu?)
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+/// How long one build took: wall-clock time, and the CPU time (user + system) of cargo and
+/// everything it ran, when the platform tells (Linux: `/proc/self/stat`).
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+/// The CPU time (user + system) of this process's waited-for children so far, from
+/// `/proc/self/stat` (fields `cutime` and `cstime`, in clock ticks of 1/100 s on Linux).
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state); cutime and cstime are fields 16 and 17.
+    let cutime: u64 = fields.get(13)?.parse().ok()?;
+    let cstime: u64 = fields.get(14)?.parse().ok()?;
+    Some(Duration::from_millis((cutime + cstime) * 10))
+}
+
 /// What one consumer's builds gave.
 struct Measured {
     key: char,
     name: &'static str,
-    clean: Duration,
+    /// One per round.
+    clean: Vec<Timing>,
     units: usize,
     slowest: Vec<(String, f64)>,
     forbidden: Vec<String>,
@@ -156,7 +222,7 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     let options = match parse_args(args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}\nusage: cargo xtask build-cost [--timings] [--release] [--only a,b,c,d] [--keep]");
+            eprintln!("error: {e}\nusage: cargo xtask build-cost [--rounds N] [--timings] [--release] [--only a,b,c,d] [--keep]");
             return false;
         }
     };
@@ -176,59 +242,84 @@ fn measure(root: &Path, options: &Options) -> Result<bool, String> {
     let chathooks = package(root, &scratch)?;
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| e.to_string())?;
 
-    let mut measured = Vec::new();
-    let mut rebuilds = None;
-    let mut ok = true;
-    for consumer in consumers(&chathooks) {
-        if !options.only.contains(&consumer.key) {
-            continue;
-        }
+    let selected: Vec<Consumer> = consumers(&chathooks)
+        .into_iter()
+        .filter(|c| options.only.contains(&c.key))
+        .collect();
+    for consumer in &selected {
         let dir = scratch.join(format!("consumer-{}", consumer.key));
-        write_consumer(&dir, &consumer, &lock)?;
+        write_consumer(&dir, consumer, &lock)?;
         // Fetch outside the clock.
         cargo(&dir, &["fetch"])?;
-        let mut build_args = vec!["build", "--offline"];
-        if options.release {
-            build_args.push("--release");
-        }
-        if options.timings {
-            build_args.push("--timings");
-        }
-        eprintln!("({}) clean build: {}", consumer.key, consumer.name);
-        let (clean, output) = timed(&dir, &build_args)?;
-        let units = output.matches("Compiling ").count();
-        eprintln!(
-            "({}) {:.1} s, {units} crates compiled",
-            consumer.key,
-            clean.as_secs_f64()
-        );
-        let slowest = if options.timings {
-            slowest_units(&dir.join("target/cargo-timings/cargo-timing.html")).unwrap_or_else(|e| {
-                eprintln!("warning: cannot read the timings report: {e}");
-                Vec::new()
-            })
+    }
+    let mut build_args = vec!["build", "--offline"];
+    if options.release {
+        build_args.push("--release");
+    }
+    if options.timings {
+        build_args.push("--timings");
+    }
+
+    let mut measured: Vec<Measured> = selected
+        .iter()
+        .map(|c| Measured {
+            key: c.key,
+            name: c.name,
+            clean: Vec::new(),
+            units: 0,
+            slowest: Vec::new(),
+            forbidden: Vec::new(),
+        })
+        .collect();
+    let mut rebuilds = None;
+    let mut ok = true;
+    for round in 0..options.rounds {
+        // Every other round builds the consumers in reverse order.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..selected.len()).collect()
         } else {
-            Vec::new()
+            (0..selected.len()).rev().collect()
         };
-        let forbidden = if consumer.key == 'b' {
-            forbidden_crates(&output)
-        } else {
-            Vec::new()
-        };
-        ok &= forbidden.is_empty();
-        if consumer.key == 'a' {
-            let result = rebuild_checks(&dir, &chathooks, options.release)?;
-            ok &= result.noop_ran_build_script.is_none() && result.edit_ran_build_script.is_none();
-            rebuilds = Some(result);
+        for i in order {
+            let consumer = &selected[i];
+            let dir = scratch.join(format!("consumer-{}", consumer.key));
+            let _ = std::fs::remove_dir_all(dir.join("target"));
+            eprintln!(
+                "round {}/{}: ({}) clean build: {}",
+                round + 1,
+                options.rounds,
+                consumer.key,
+                consumer.name
+            );
+            let (clean, output) = timed(&dir, &build_args)?;
+            let m = &mut measured[i];
+            m.units = output.matches("Compiling ").count();
+            eprintln!(
+                "({}) {:.1} s wall, {:.1} s CPU, {} crates compiled",
+                consumer.key,
+                clean.wall.as_secs_f64(),
+                clean.cpu.map_or(f64::NAN, |c| c.as_secs_f64()),
+                m.units
+            );
+            m.clean.push(clean);
+            if options.timings {
+                match slowest_units(&dir.join("target/cargo-timings/cargo-timing.html")) {
+                    Ok(slowest) if round == 0 => m.slowest = slowest,
+                    Ok(_) => {}
+                    Err(e) => eprintln!("warning: cannot read the timings report: {e}"),
+                }
+            }
+            if consumer.key == 'b' {
+                m.forbidden = forbidden_crates(&output);
+                ok &= m.forbidden.is_empty();
+            }
+            if consumer.key == 'a' && rebuilds.is_none() {
+                let result = rebuild_checks(&dir, &chathooks, options.release)?;
+                ok &= result.noop_ran_build_script.is_none()
+                    && result.edit_ran_build_script.is_none();
+                rebuilds = Some(result);
+            }
         }
-        measured.push(Measured {
-            key: consumer.key,
-            name: consumer.name,
-            clean,
-            units,
-            slowest,
-            forbidden,
-        });
     }
     print!("{}", report(&measured, rebuilds.as_ref(), options));
     if !options.keep {
@@ -315,10 +406,16 @@ fn cargo(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(stderr)
 }
 
-fn timed(dir: &Path, args: &[&str]) -> Result<(Duration, String), String> {
+fn timed(dir: &Path, args: &[&str]) -> Result<(Timing, String), String> {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let output = cargo(dir, args)?;
-    Ok((start.elapsed(), output))
+    let wall = start.elapsed();
+    let cpu = match (cpu_before, children_cpu()) {
+        (Some(before), Some(after)) => after.checked_sub(before),
+        _ => None,
+    };
+    Ok((Timing { wall, cpu }, output))
 }
 
 /// Crates that receiving alone must not compile.
@@ -364,6 +461,7 @@ fn rebuild_checks(dir: &Path, chathooks: &Path, release: bool) -> Result<Rebuild
     }
     eprintln!("(a) no-op rebuild");
     let (noop, output) = timed(dir, &args)?;
+    let noop = noop.wall;
     let noop_ran_build_script = build_script_run(&output);
 
     eprintln!("(a) rebuild after an edit to chathooks' src/lib.rs");
@@ -372,6 +470,7 @@ fn rebuild_checks(dir: &Path, chathooks: &Path, release: bool) -> Result<Rebuild
     text.push_str("\n// edited by cargo xtask build-cost\n");
     std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
     let (edit, output) = timed(dir, &args)?;
+    let edit = edit.wall;
     let edit_recompiled_chathooks = output
         .lines()
         .any(|l| l.contains("Compiling chathooks") || l.contains("Dirty chathooks"));
@@ -417,31 +516,56 @@ fn report(measured: &[Measured], rebuilds: Option<&Rebuilds>, options: &Options)
     s.push_str(&format!(
         "\nClean builds ({profile} profile), each with a fresh target directory, one after the other:\n\n"
     ));
-    s.push_str("| consumer | what | wall time | crates compiled |\n|---|---|---:|---:|\n");
+    s.push_str(&format!(
+        "{} round(s), every other one in reverse order; times are medians over the rounds.\n\n",
+        options.rounds
+    ));
+    s.push_str("| consumer | what | wall time | each round | CPU time | crates compiled |\n|---|---|---:|---|---:|---:|\n");
     for m in measured {
+        let rounds: Vec<String> = m
+            .clean
+            .iter()
+            .map(|t| format!("{:.1}", t.wall.as_secs_f64()))
+            .collect();
         s.push_str(&format!(
-            "| ({}) | {} | {:.1} s | {} |\n",
+            "| ({}) | {} | {:.1} s | {} | {} | {} |\n",
             m.key,
             m.name,
-            m.clean.as_secs_f64(),
+            m.wall().unwrap_or(f64::NAN),
+            rounds.join(" "),
+            m.cpu().map_or("—".to_owned(), |c| format!("{c:.1} s")),
             m.units
         ));
     }
-    let time = |k: char| measured.iter().find(|m| m.key == k).map(|m| m.clean);
+    let find = |k: char| measured.iter().find(|m| m.key == k);
     let mut ratios = Vec::new();
-    if let (Some(a), Some(c)) = (time('a'), time('c')) {
+    if let (Some(a), Some(c)) = (find('a'), find('c')) {
         ratios.push(("build.default_vs_handwritten (a/c)", a, c, 1.15));
     }
-    if let (Some(b), Some(d)) = (time('b'), time('d')) {
+    if let (Some(b), Some(d)) = (find('b'), find('d')) {
         ratios.push(("build.webhooks_vs_floor (b/d)", b, d, 1.10));
     }
     if !ratios.is_empty() {
-        s.push_str("\n| ratio | value | goal | met |\n|---|---:|---|---|\n");
+        s.push_str("\n| ratio | wall (goal) | goal | met | each round | CPU time ratio |\n|---|---:|---|---|---|---:|\n");
         for (name, num, den, goal) in ratios {
-            let r = num.as_secs_f64() / den.as_secs_f64();
+            let (Some(n), Some(d)) = (num.wall(), den.wall()) else {
+                continue;
+            };
+            let r = n / d;
+            let per_round: Vec<String> = num
+                .clean
+                .iter()
+                .zip(&den.clean)
+                .map(|(x, y)| format!("{:.2}", x.wall.as_secs_f64() / y.wall.as_secs_f64()))
+                .collect();
+            let cpu = match (num.cpu(), den.cpu()) {
+                (Some(x), Some(y)) => format!("{:.2}", x / y),
+                _ => "—".into(),
+            };
             s.push_str(&format!(
-                "| {name} | {r:.2} | ≤ {goal:.2} | {} |\n",
-                if r <= goal { "yes" } else { "**no**" }
+                "| {name} | {r:.2} | ≤ {goal:.2} | {} | {} | {cpu} |\n",
+                if r <= goal { "yes" } else { "**no**" },
+                per_round.join(" ")
             ));
         }
     }
@@ -505,11 +629,49 @@ mod tests {
     }
 
     #[test]
+    fn medians_and_cpu_times() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![]), None);
+        let m = Measured {
+            key: 'a',
+            name: "x",
+            clean: vec![
+                Timing {
+                    wall: Duration::from_secs(10),
+                    cpu: Some(Duration::from_secs(15)),
+                },
+                Timing {
+                    wall: Duration::from_secs(30),
+                    cpu: None,
+                },
+                Timing {
+                    wall: Duration::from_secs(20),
+                    cpu: Some(Duration::from_secs(25)),
+                },
+            ],
+            units: 1,
+            slowest: Vec::new(),
+            forbidden: Vec::new(),
+        };
+        assert_eq!(m.wall(), Some(20.0));
+        assert_eq!(m.cpu(), None, "unknown in one round");
+        if cfg!(target_os = "linux") {
+            assert!(children_cpu().is_some());
+        }
+    }
+
+    #[test]
     fn arguments_are_checked() {
         let o = parse_args(&["--only".into(), "b,d".into(), "--timings".into()]).unwrap();
         assert_eq!(o.only, ['b', 'd']);
         assert!(o.timings);
         assert!(parse_args(&["--only".into(), "e".into()]).is_err());
         assert!(parse_args(&["--fast".into()]).is_err());
+        assert_eq!(o.rounds, 3);
+        assert_eq!(
+            parse_args(&["--rounds".into(), "1".into()]).unwrap().rounds,
+            1
+        );
+        assert!(parse_args(&["--rounds".into(), "0".into()]).is_err());
     }
 }

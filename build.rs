@@ -1,9 +1,13 @@
 //! Generates the platform clients from `openapi/*.yaml` into `OUT_DIR` at compile time.
 //!
-//! The generator settings live in `codegen/generate.rs`, shared with `cargo xtask regen`; a change
+//! The generator settings live in `codegen/generate.rs` (with `codegen/constraints.rs`, which
+//! extracts the request constraints checked before sending), shared with `cargo xtask regen`; a change
 //! there recompiles this script, which reruns it. Otherwise it reruns only when `build.rs` or a
 //! spec changes, so a no-op rebuild does not regenerate anything.
 
+#[cfg(feature = "client")]
+#[path = "codegen/constraints.rs"]
+mod constraints;
 #[cfg(feature = "client")]
 #[path = "codegen/generate.rs"]
 mod generate;

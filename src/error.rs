@@ -6,10 +6,9 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::transport::RawErrorResponse;
-
-/// The header both platforms may use to identify a request (Kirim documents it as `X-Request-Id`).
-const REQUEST_ID_HEADER: &str = "x-request-id";
+use crate::pagination::PaginationError;
+use crate::response::{self, RateLimit, RawErrorResponse};
+use crate::validate::ValidationError;
 
 /// The result of a chathooks client call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,9 +39,16 @@ pub enum Error {
     /// The platform answered, but the body is not what its API documents.
     Decode(Box<DecodeError>),
     /// No response was received: connection, TLS, timeout, or the body could not be read.
+    /// [`Error::is_timeout`] tells a timeout apart.
     Transport(reqwest::Error),
-    /// A value given to an operation builder failed the spec's constraints; nothing was sent.
+    /// A value given to an operation builder could not be turned into a request; nothing was sent.
     InvalidRequest(String),
+    /// The request breaks a constraint of the platform's spec (a `maximum`, a `maxLength`, an
+    /// `https` URL…); nothing was sent. It names the field and the rule.
+    Validation(Box<ValidationError>),
+    /// A paginated listing stopped because the server never said stop (a repeated cursor or
+    /// more pages than the configured limit).
+    Pagination(PaginationError),
 }
 
 impl Error {
@@ -52,8 +58,27 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => e.status,
             Error::Transport(e) => e.status(),
-            Error::Config(_) | Error::InvalidRequest(_) => None,
+            Error::Config(_)
+            | Error::InvalidRequest(_)
+            | Error::Validation(_)
+            | Error::Pagination(_) => None,
         }
+    }
+
+    /// Whether trying the same call again later may succeed: an [`Error::Api`] with status 408,
+    /// 429, 502, 503 or 504, or a transport failure (connection refused or reset, a timeout).
+    /// The client already retried these as configured; this tells what is left for the caller.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => crate::retry::retryable_status(e.status),
+            Error::Transport(e) => crate::retry::classify_transport(e).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether the call failed because a timeout (connect or whole request) ran out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.is_timeout())
     }
 
     /// The platform's request id (from the `X-Request-Id` header or the body), when known.
@@ -74,6 +99,8 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "{e}"),
             Error::Transport(e) => write!(f, "request failed: {e}"),
             Error::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+            Error::Validation(e) => write!(f, "invalid request (nothing was sent): {e}"),
+            Error::Pagination(e) => write!(f, "{e}"),
         }
     }
 }
@@ -84,6 +111,8 @@ impl std::error::Error for Error {
             Error::Config(e) => Some(e),
             Error::Decode(e) => Some(&e.source),
             Error::Transport(e) => Some(e),
+            Error::Validation(e) => Some(e.as_ref()),
+            Error::Pagination(e) => Some(e),
             Error::Api(_) | Error::InvalidRequest(_) => None,
         }
     }
@@ -110,6 +139,12 @@ pub enum ConfigError {
     InvalidUserAgent,
     /// The API key cannot be sent in an HTTP header (it is empty or has control characters).
     InvalidApiKey,
+    /// The base URL is plain `http` on a host that is not this machine: the API key would travel
+    /// unencrypted. Use `https` (or a loopback host for local tests).
+    InsecureBaseUrl {
+        /// The URL given.
+        url: String,
+    },
     /// The base URL is not an absolute `http`/`https` URL.
     InvalidBaseUrl {
         /// The URL given.
@@ -138,6 +173,11 @@ impl fmt::Display for ConfigError {
                 f,
                 "the API key is empty or contains characters not allowed in an HTTP header"
             ),
+            ConfigError::InsecureBaseUrl { url } => write!(
+                f,
+                "refusing to send the API key to {url:?}: use https (plain http is allowed for \
+                 127.0.0.0/8, ::1 and localhost only)"
+            ),
             ConfigError::InvalidBaseUrl { url, reason } => {
                 write!(f, "invalid base URL {url:?}: {reason}")
             }
@@ -159,8 +199,10 @@ impl std::error::Error for ConfigError {
 ///
 /// Kirim.chat's envelope `{error: {type, code, message, param, request_id}}` fills every field;
 /// Kapso's looser bodies (`{error}`, `{errors: [..]}`, `{status, message}`) fill `message`.
-/// A body that is not JSON (a proxy's HTML 502 or 500) is kept in [`ApiError::body`], and the
-/// request id still comes from the `X-Request-Id` header.
+/// Every non-2xx answer becomes an `ApiError`, whatever its body: one that does not fit the
+/// envelope (a proxy's HTML 502, a JSON shape the spec does not show) keeps its status, its
+/// `X-Request-Id` and its text in [`ApiError::body`] (capped at the client's
+/// `max_error_body_bytes`). [`ApiError::attempts`] tells how often the request was sent.
 #[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -170,6 +212,9 @@ pub struct ApiError {
     message: Option<String>,
     param: Option<String>,
     retry_after: Option<Duration>,
+    rate_limit: Option<RateLimit>,
+    idempotent_replayed: Option<bool>,
+    attempts: u32,
     body: Option<String>,
 }
 
@@ -198,14 +243,42 @@ impl ApiError {
     pub fn param(&self) -> Option<&str> {
         self.param.as_deref()
     }
-    /// How long to wait before retrying, from a `Retry-After: <seconds>` header.
+    /// How long the server asked to wait, from `Retry-After` (seconds or an HTTP-date). When it
+    /// is longer than the client's `retry_max_delay`, the client did not wait: this is the
+    /// cooldown left to the caller.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
-    /// The raw body, when it is not JSON (a proxy's HTML page) or the status is one the API does
-    /// not document. A documented error status with a JSON body is parsed into the fields above.
+    /// The parsed `X-RateLimit-*` headers, when the platform sent any.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+    }
+    /// Kirim.chat's `Idempotent-Replayed` header: `Some(true)` when this is the stored answer to
+    /// an earlier request with the same `Idempotency-Key`.
+    pub fn idempotent_replayed(&self) -> Option<bool> {
+        self.idempotent_replayed
+    }
+    /// How many times the request was sent (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// The raw body as received (lossily decoded as UTF-8), whether or not it fits the platform's
+    /// error envelope (a proxy's HTML page, an undocumented shape). At most the client's
+    /// `max_error_body_bytes` are kept; a longer body ends with `…[truncated after N bytes]`.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
+    }
+}
+
+impl crate::response::ResponseExt for ApiError {
+    fn request_id(&self) -> Option<&str> {
+        ApiError::request_id(self)
+    }
+    fn rate_limit(&self) -> Option<RateLimit> {
+        ApiError::rate_limit(self)
+    }
+    fn idempotent_replayed(&self) -> Option<bool> {
+        ApiError::idempotent_replayed(self)
     }
 }
 
@@ -223,6 +296,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
         }
         Ok(())
     }
@@ -286,21 +362,6 @@ pub(crate) trait ErrorBody: serde::de::DeserializeOwned {
     fn fields(self) -> ErrorFields;
 }
 
-fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    header_str(headers, "retry-after")?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// The request id a JSON body carries: top-level `request_id` (success envelopes) or
 /// `error.request_id` (Kirim's error envelope).
 fn body_request_id(body: &[u8]) -> Option<String> {
@@ -317,6 +378,7 @@ fn api_error<E: ErrorBody>(
     headers: &HeaderMap,
     parsed: Option<E>,
     body: Option<String>,
+    attempts: u32,
 ) -> Error {
     let fields = parsed.map(ErrorBody::fields);
     let (kind, code, message, param, body_request_id) = match fields {
@@ -325,24 +387,69 @@ fn api_error<E: ErrorBody>(
     };
     Error::Api(Box::new(ApiError {
         status,
-        request_id: header_str(headers, REQUEST_ID_HEADER).or(body_request_id),
+        request_id: response::request_id(headers)
+            .map(str::to_owned)
+            .or(body_request_id),
         kind,
         code,
         message,
         param,
-        retry_after: retry_after(headers),
+        retry_after: response::retry_after(headers),
+        rate_limit: RateLimit::from_headers(headers),
+        idempotent_replayed: response::idempotent_replayed(headers),
+        attempts,
         body,
     }))
 }
 
-/// An API error from a non-JSON body, which the transport hook hands on as a body-read error.
+/// An API error from the answer the transport hook read: the envelope's fields when the body fits
+/// the platform's error schema, and the raw text (capped, marked when cut) in every case.
 fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
-    api_error::<E>(
-        raw.status,
-        &raw.headers,
-        None,
-        Some(String::from_utf8_lossy(&raw.body).into_owned()),
-    )
+    let parsed = match raw.truncated {
+        false => serde_json::from_slice::<E>(&raw.body).ok(),
+        true => None,
+    };
+    let text = String::from_utf8_lossy(&raw.body);
+    let body = match raw.truncated {
+        false => text.into_owned(),
+        true => format!("{text}…[truncated after {} bytes]", raw.body.len()),
+    };
+    // A JSON body that does not fit the envelope (Kapso's files show an integer `status`) still
+    // tells its request id and message.
+    let (body_request_id, body_message) = match &parsed {
+        Some(_) => (None, None),
+        None => (body_request_id(&raw.body), body_message(&raw.body)),
+    };
+    let error = api_error(raw.status, &raw.headers, parsed, Some(body), raw.attempts);
+    match error {
+        Error::Api(mut e) => {
+            if e.request_id.is_none() {
+                e.request_id = body_request_id;
+            }
+            if e.message.is_none() {
+                e.message = body_message;
+            }
+            Error::Api(e)
+        }
+        error => error,
+    }
+}
+
+/// The message a JSON error body carries when it does not fit the envelope: `message`,
+/// `error` (a string) or `error.message`.
+fn body_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value
+        .get("message")
+        .and_then(|m| m.as_str())
+        .or_else(|| value.get("error").and_then(|e| e.as_str()))
+        .or_else(|| {
+            value
+                .get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(|m| m.as_str())
+        })
+        .map(str::to_owned)
 }
 
 /// Reads the body of a response the transport hook already buffered (every non-success response
@@ -362,7 +469,11 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
     fn from(e: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
         match e {
-            P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest(message),
+            P::InvalidRequest(message) => Error::InvalidRequest(message),
+            P::Custom(message) => match ValidationError::decode(&message) {
+                Some(e) => Error::Validation(Box::new(e)),
+                None => Error::InvalidRequest(message),
+            },
             P::ResponseBodyError(e) => match RawErrorResponse::find(&e) {
                 Some(raw) => raw_api_error::<E>(raw),
                 None => Error::Transport(e),
@@ -371,7 +482,7 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
             P::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                api_error(status, &headers, Some(response.into_inner()), None)
+                api_error(status, &headers, Some(response.into_inner()), None, 1)
             }
             P::InvalidResponsePayload(bytes, source) => Error::Decode(Box::new(DecodeError {
                 status: None,
@@ -386,7 +497,7 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                     Ok(body) => {
                         let parsed = serde_json::from_slice::<E>(&body).ok();
                         let text = String::from_utf8_lossy(&body).into_owned();
-                        api_error(status, &headers, parsed, Some(text))
+                        api_error(status, &headers, parsed, Some(text), 1)
                     }
                     Err(e) => match RawErrorResponse::find(&e) {
                         Some(raw) => raw_api_error::<E>(raw),

@@ -52,28 +52,15 @@ use crate::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
 
 #[cfg(feature = "kirim")]
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/kirim.rs"));
-}
-
-#[cfg(feature = "kirim")]
-pub use generated::{builder, types, Client as Operations, ResponseValue};
-
-#[cfg(feature = "kirim")]
 crate::transport::platform_client! {
     /// The Kirim.chat client.
+    generated: "kirim",
     name: "Kirim.chat",
     default_base_url: "https://api.kirim.chat/v1",
     api_key_env: "KIRIM_API_KEY",
     base_url_env: "KIRIM_BASE_URL",
     auth_header: |api_key| (reqwest::header::AUTHORIZATION, format!("Bearer {api_key}")),
+    idempotency_keys: true,
 }
 
 #[cfg(feature = "kirim")]

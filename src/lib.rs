@@ -11,9 +11,15 @@
 //!   (feature `webhooks`, which needs no HTTP client, runtime or code generator).
 //!
 //! Each platform has one `Client` with `Client::new(api_key)`, `Client::from_env()` and a
-//! builder for the base URL, timeout and your own `reqwest::Client`. Calls return progenitor's
-//! `ResponseValue<T>`; `?` converts their errors into [`Error`], which carries the HTTP status,
-//! the platform's error envelope and the request id.
+//! builder ([`transport::ClientBuilder`]) for the base URL, timeouts, retries and your own
+//! `reqwest::Client`. Calls return progenitor's `ResponseValue<T>` ([`ResponseExt`] reads its
+//! request id and rate limits); `?` converts their errors into [`Error`], which carries the HTTP
+//! status, the platform's error envelope, the request id and the attempt count.
+//!
+//! Production behaviour is on by default: retries with backoff and jitter where they are safe
+//! ([`retry`]), timeouts, no redirects, the API key only over `https`, bounded error bodies,
+//! the spec's constraints checked before sending ([`validate`]) and list streams
+//! ([`pagination`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "kirim")]
@@ -33,9 +39,17 @@
 mod error;
 #[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
+#[cfg(feature = "client")]
+pub mod pagination;
+#[cfg(feature = "client")]
+pub mod response;
+#[cfg(feature = "client")]
+pub mod retry;
 mod secret;
 #[cfg(feature = "client")]
 pub mod transport;
+#[cfg(feature = "client")]
+pub mod validate;
 
 #[cfg(any(feature = "kapso", feature = "webhooks"))]
 pub mod kapso;
@@ -51,4 +65,10 @@ struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
 pub use error::{ApiError, ConfigError, DecodeError, Error, Result};
+#[cfg(feature = "client")]
+pub use pagination::{Paginate, PaginationError};
+#[cfg(feature = "client")]
+pub use response::{RateLimit, ResponseExt};
 pub use secret::SecretString;
+#[cfg(feature = "client")]
+pub use validate::ValidationError;

@@ -1,27 +1,46 @@
 //! Shared plumbing of the platform clients: the [`ClientBuilder`], authentication and the hooks
 //! every generated operation runs through.
 //!
-//! The generated clients call [`ClientState`]'s hooks before and around each request: the auth
-//! header, the `User-Agent` and the per-request timeout go on there, so they apply to a
-//! caller-supplied `reqwest::Client` too.
+//! The generated clients call [`ClientState`]'s hooks before and around each request. The `pre`
+//! hook checks the request against the spec ([`crate::validate`]) and puts the auth header, the
+//! `User-Agent`, the timeout and (Kirim.chat `POST`s) an `Idempotency-Key` on it, so they apply to
+//! a caller-supplied `reqwest::Client` too. The `exec` hook sends it, retrying as
+//! [`crate::retry`] describes, and reads every answer's body (an error body up to a cap).
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 
 use crate::error::{ConfigError, Error};
+use crate::response::RawErrorResponse;
+use crate::retry::{self, RetryBudget, RetryPolicy, TransportFailure};
 use crate::secret::SecretString;
+use crate::validate::{self, ValidationError};
+
+pub use crate::retry::{DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY};
 
 /// `chathooks/<version>`, sent as `User-Agent` on every request.
 pub const DEFAULT_USER_AGENT: &str = concat!("chathooks/", env!("CARGO_PKG_VERSION"));
 
-/// The per-request timeout when none is configured.
+/// The timeout of one attempt (connecting, sending, reading the whole answer) when none is
+/// configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What a generated client carries besides its base URL and `reqwest::Client`: the credentials
-/// and per-request settings. Built by [`ClientBuilder`]; its `Debug` never shows the key.
+/// How long opening a connection may take when none is configured (default client only).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How much of an error answer's body is kept when nothing is configured: 64 KiB.
+pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// The header that makes a `POST` safe to repeat.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// What a generated client carries besides its base URL and `reqwest::Client`: the credentials,
+/// per-request settings, the retry policy and its budget. Built by [`ClientBuilder`]; its `Debug`
+/// never shows the key.
 #[derive(Clone)]
 pub struct ClientState {
     platform: &'static str,
@@ -29,6 +48,11 @@ pub struct ClientState {
     auth_value: HeaderValue,
     user_agent: HeaderValue,
     timeout: Duration,
+    retry: RetryPolicy,
+    budget: Arc<RetryBudget>,
+    max_error_body_bytes: usize,
+    idempotency_keys: bool,
+    constraints: &'static [validate::Operation],
 }
 
 impl fmt::Debug for ClientState {
@@ -37,83 +61,268 @@ impl fmt::Debug for ClientState {
             .field("platform", &self.platform)
             .field("auth", &format_args!("{}: ***", self.auth_name))
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_error_body_bytes", &self.max_error_body_bytes)
             .finish()
     }
 }
 
+/// What one attempt came back with.
+enum Attempt {
+    /// A 2xx answer, its body read.
+    Success(reqwest::Response),
+    /// Any other answer, its body read up to the cap.
+    Failure(RawErrorResponse),
+    /// No (complete) answer.
+    Transport(reqwest::Error),
+}
+
 impl ClientState {
-    /// Puts the auth header, `User-Agent` and timeout on a request (the generated `pre` hook).
-    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
+    /// The `pre` hook: checks the request against the spec's constraints (nothing is sent when it
+    /// breaks one), then puts the auth header, `User-Agent`, timeout and, for a platform that
+    /// supports them, an `Idempotency-Key` on a `POST` that has none. The hook runs once per
+    /// call, so every attempt carries the same key.
+    pub(crate) fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        operation_id: &str,
+    ) -> Result<(), ValidationError> {
+        validate::check_request(self.constraints, operation_id, request)?;
+        let post = request.method() == reqwest::Method::POST;
         let headers = request.headers_mut();
         headers.insert(self.auth_name.clone(), self.auth_value.clone());
         headers.insert(USER_AGENT, self.user_agent.clone());
+        if self.idempotency_keys && post && !headers.contains_key(IDEMPOTENCY_KEY) {
+            let key = uuid::Uuid::new_v4().hyphenated().to_string();
+            if let Ok(value) = HeaderValue::from_str(&key) {
+                headers.insert(HeaderName::from_static(IDEMPOTENCY_KEY), value);
+            }
+        }
         *request.timeout_mut() = Some(self.timeout);
+        Ok(())
     }
 
-    /// Sends a request (the generated `exec` hook).
+    /// The table of the spec's request constraints (the generated `REQUEST_CONSTRAINTS`).
+    pub(crate) fn set_constraints(&mut self, constraints: &'static [validate::Operation]) {
+        self.constraints = constraints;
+    }
+
+    /// The `exec` hook: sends the request, retrying as [`crate::retry`] describes.
     ///
-    /// The body of a non-success response is read here. A JSON body is handed on for the generated
-    /// code to parse into the platform's error envelope. Any other body (a proxy's HTML page, an
-    /// empty body) would make the generated code fail to parse it and lose the status and headers,
-    /// so it is handed on as a body that fails to read with a [`RawErrorResponse`], which
-    /// [`Error`]'s conversion finds and turns into an [`Error::Api`] with status, headers and text.
+    /// Each attempt sends a clone of the request (a request whose body cannot be cloned is sent
+    /// once). The body of every answer is read here, so that a connection that breaks mid-body is
+    /// retried like one that breaks earlier. A non-success answer is handed on as a body that fails
+    /// to read with a [`RawErrorResponse`] (status, headers, body up to the cap, attempt count),
+    /// which [`Error`]'s conversion finds: every non-2xx reaches the caller as [`Error::Api`],
+    /// whatever its body.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
+        operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = client.execute(request).await?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let response: http::Response<reqwest::Body> = response.into();
-        let (parts, body) = response.into_parts();
-        let bytes = reqwest::Response::from(http::Response::new(body))
-            .bytes()
-            .await?;
-        let body = if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
-            reqwest::Body::from(bytes)
-        } else {
-            reqwest::Body::wrap_stream(FailingBody(Some(RawErrorResponse {
-                status: parts.status,
-                headers: parts.headers.clone(),
-                body: bytes,
-            })))
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!(
+            "chathooks.request",
+            platform = self.platform,
+            operation = operation_id,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        #[cfg(feature = "tracing")]
+        let started = std::time::Instant::now();
+        #[cfg(not(feature = "tracing"))]
+        let _ = operation_id;
+        #[cfg(feature = "tracing")]
+        let (outcome, attempts) = {
+            use tracing::Instrument;
+            self.send_with_retries(client, request)
+                .instrument(span.clone())
+                .await
         };
-        Ok(http::Response::from_parts(parts, body).into())
-    }
-}
-
-/// A non-success response whose body is not JSON, carried to [`Error`] inside a body-read error
-/// (see [`ClientState::execute`]).
-#[derive(Debug)]
-pub(crate) struct RawErrorResponse {
-    pub(crate) status: reqwest::StatusCode,
-    pub(crate) headers: reqwest::header::HeaderMap,
-    pub(crate) body: bytes::Bytes,
-}
-
-impl fmt::Display for RawErrorResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} response with a non-JSON body", self.status)
-    }
-}
-
-impl std::error::Error for RawErrorResponse {}
-
-impl RawErrorResponse {
-    /// Finds the raw response in an error's source chain.
-    pub(crate) fn find<'a>(
-        error: &'a (dyn std::error::Error + 'static),
-    ) -> Option<&'a RawErrorResponse> {
-        let mut current = Some(error);
-        while let Some(e) = current {
-            if let Some(raw) = e.downcast_ref::<RawErrorResponse>() {
-                return Some(raw);
+        #[cfg(not(feature = "tracing"))]
+        let (outcome, _) = self.send_with_retries(client, request).await;
+        #[cfg(feature = "tracing")]
+        {
+            span.record("attempt", attempts);
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let headers = match &outcome {
+                Attempt::Success(r) => Some(r.headers()),
+                Attempt::Failure(raw) => Some(&raw.headers),
+                Attempt::Transport(_) => None,
+            };
+            if let Some(id) = headers.and_then(crate::response::request_id) {
+                span.record("request_id", id);
             }
-            current = e.source();
+            match &outcome {
+                Attempt::Success(r) => span.record("status", r.status().as_u16()),
+                Attempt::Failure(raw) => span.record("status", raw.status.as_u16()),
+                Attempt::Transport(_) => span.record("status", "none"),
+            };
+            span.in_scope(|| tracing::debug!("chathooks request finished"));
         }
-        None
+        match outcome {
+            Attempt::Success(response) => {
+                self.budget.refund();
+                Ok(response)
+            }
+            Attempt::Failure(raw) => {
+                let status = raw.status;
+                let mut headers = raw.headers.clone();
+                headers.remove(reqwest::header::CONTENT_LENGTH);
+                headers.remove(reqwest::header::TRANSFER_ENCODING);
+                let mut response =
+                    http::Response::new(reqwest::Body::wrap_stream(FailingBody(Some(raw))));
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                Ok(response.into())
+            }
+            Attempt::Transport(e) => Err(e),
+        }
+    }
+
+    /// The retry loop: sends attempts until one succeeds, fails for good or the retries run out;
+    /// returns the last outcome and the number of attempts.
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> (Attempt, u32) {
+        let replay_safe = retry::replay_safe(
+            request.method(),
+            request.headers().contains_key(IDEMPOTENCY_KEY),
+        );
+        let mut template = request;
+        let mut attempts: u32 = 1;
+        loop {
+            let (this, next) = if attempts <= self.retry.max_retries {
+                match template.try_clone() {
+                    Some(copy) => (copy, Some(template)),
+                    None => (template, None),
+                }
+            } else {
+                (template, None)
+            };
+            let outcome = self.attempt(client, this, attempts).await;
+            let Some(next) = next else {
+                break (outcome, attempts);
+            };
+            let wait = match &outcome {
+                Attempt::Success(_) => None,
+                Attempt::Failure(raw) => self.wait_after_status(raw, replay_safe),
+                Attempt::Transport(e) => match retry::classify_transport(e) {
+                    Some(TransportFailure::NotSent { timeout }) => Some((None, timeout)),
+                    Some(TransportFailure::MaybeSent { timeout }) if replay_safe => {
+                        Some((None, timeout))
+                    }
+                    _ => None,
+                },
+            };
+            let Some((retry_after, after_timeout)) = wait else {
+                break (outcome, attempts);
+            };
+            if !self.budget.try_acquire(after_timeout) {
+                break (outcome, attempts);
+            }
+            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                attempt = attempts,
+                delay_ms = delay.as_millis() as u64,
+                "chathooks retrying"
+            );
+            tokio::time::sleep(delay).await;
+            template = next;
+            attempts += 1;
+        }
+    }
+
+    /// Whether and how long to wait after a non-success answer: `None` to give up, else the
+    /// server's `Retry-After` (if any) and whether the failure was a timeout.
+    fn wait_after_status(
+        &self,
+        raw: &RawErrorResponse,
+        replay_safe: bool,
+    ) -> Option<(Option<Duration>, bool)> {
+        if !retry::retryable_status(raw.status) {
+            return None;
+        }
+        if !replay_safe && !retry::status_did_nothing(raw.status) {
+            return None;
+        }
+        let retry_after = crate::response::retry_after(&raw.headers);
+        if retry_after.is_some_and(|wait| wait > self.retry.max_delay) {
+            // A cooldown longer than the cap: the caller decides (`ApiError::retry_after`).
+            return None;
+        }
+        Some((
+            retry_after,
+            raw.status == reqwest::StatusCode::REQUEST_TIMEOUT,
+        ))
+    }
+
+    /// Sends one attempt and reads its answer's body (a non-success body up to the cap).
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        attempts: u32,
+    ) -> Attempt {
+        let mut response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return Attempt::Transport(e),
+        };
+        let status = response.status();
+        let cap = match status.is_success() {
+            true => usize::MAX,
+            false => self.max_error_body_bytes,
+        };
+        let mut body = bytes::BytesMut::new();
+        let mut truncated = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = cap.saturating_sub(body.len());
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Transport(e),
+            }
+        }
+        let headers = std::mem::take(response.headers_mut());
+        if !status.is_success() {
+            return Attempt::Failure(RawErrorResponse {
+                status,
+                headers,
+                body: body.freeze(),
+                truncated,
+                attempts,
+            });
+        }
+        use reqwest::ResponseBuilderExt;
+        let mut head = http::Response::builder()
+            .status(status)
+            .version(response.version())
+            .url(response.url().clone());
+        if let Some(map) = head.headers_mut() {
+            *map = headers;
+        }
+        // The parts come from a valid response, so the builder cannot fail; if it did, the answer
+        // would lose only its URL and headers.
+        let head = head.body(()).unwrap_or_else(|_| {
+            let mut plain = http::Response::new(());
+            *plain.status_mut() = status;
+            plain
+        });
+        let body = reqwest::Body::from(body.freeze());
+        Attempt::Success(head.map(|()| body).into())
     }
 }
 
@@ -146,6 +355,9 @@ pub trait Platform: sealed::Sealed + Sized {
     const API_KEY_ENV: &'static str;
     /// The environment variable `from_env` reads an optional base URL from.
     const BASE_URL_ENV: &'static str;
+    /// Whether every `POST` gets an `Idempotency-Key` (a UUID v4) unless the caller gave one.
+    #[doc(hidden)]
+    const IDEMPOTENCY_KEYS: bool;
 
     /// The auth header for an API key (not yet marked sensitive).
     #[doc(hidden)]
@@ -158,7 +370,23 @@ pub trait Platform: sealed::Sealed + Sized {
 
 pub(crate) use sealed::Sealed;
 
-/// Configures a platform client: API key, base URL, timeout, your own `reqwest::Client`.
+/// Configures a platform client: API key, base URL, timeouts, retries, your own
+/// `reqwest::Client`.
+///
+/// # Defaults
+///
+/// | setting | default |
+/// |---|---|
+/// | [`max_retries`](Self::max_retries) | 3 (`0` turns retries off) |
+/// | [`retry_base_delay`](Self::retry_base_delay) | 250 ms (full jitter, doubling per retry) |
+/// | [`retry_max_delay`](Self::retry_max_delay) | 60 s; a longer `Retry-After` fails at once |
+/// | [`timeout`](Self::timeout) | 30 s per attempt, until the whole answer is read |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s (default `reqwest::Client` only) |
+/// | [`max_error_body_bytes`](Self::max_error_body_bytes) | 64 KiB of an error answer's body |
+/// | redirects | not followed (default `reqwest::Client` only) |
+/// | base URL | the platform's `https` URL; `http` only for loopback hosts |
+///
+/// See [`crate::retry`] for what is retried and when.
 ///
 /// ```
 /// # #[cfg(feature = "kirim")] {
@@ -177,6 +405,9 @@ pub struct ClientBuilder<C> {
     api_key: Option<SecretString>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    max_error_body_bytes: usize,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     platform: PhantomData<fn() -> C>,
@@ -188,6 +419,9 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("api_key", &self.api_key)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("max_error_body_bytes", &self.max_error_body_bytes)
             .field("user_agent", &self.user_agent)
             .field("http_client", &self.http_client.is_some())
             .finish()
@@ -200,6 +434,9 @@ impl<C> Default for ClientBuilder<C> {
             api_key: None,
             base_url: None,
             timeout: None,
+            connect_timeout: None,
+            retry: RetryPolicy::default(),
+            max_error_body_bytes: DEFAULT_MAX_ERROR_BODY_BYTES,
             user_agent: None,
             http_client: None,
             platform: PhantomData,
@@ -233,15 +470,56 @@ impl<C: Platform> ClientBuilder<C> {
     }
 
     /// Overrides the base URL (default: the platform's production URL), for a proxy, a mock
-    /// server or a test double. It must be an absolute `http` or `https` URL.
+    /// server or a test double. The API key travels only to an absolute `https` URL; plain `http`
+    /// is accepted for loopback hosts only (`127.0.0.0/8`, `::1`, `localhost`), anything else is
+    /// [`ConfigError::InsecureBaseUrl`].
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
     }
 
-    /// The timeout of each request, from connecting to reading the whole body (default 30 s).
+    /// The timeout of each attempt, from connecting to reading the whole body (default 30 s,
+    /// [`DEFAULT_TIMEOUT`]). Applies to a caller-supplied `reqwest::Client` too. A timeout is
+    /// [`Error::is_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long opening a connection may take (default 10 s, [`DEFAULT_CONNECT_TIMEOUT`]). Set
+    /// on the `reqwest::Client` the builder makes; with [`Self::http_client`], configure your own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed call is retried (default 3, [`DEFAULT_MAX_RETRIES`]); `0` turns
+    /// retries off: every request is sent exactly once.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The first backoff step (default 250 ms, [`DEFAULT_RETRY_BASE_DELAY`]): retry `n` waits a
+    /// uniformly random time between zero and `base × 2^(n-1)`, at most the max delay.
+    pub fn retry_base_delay(mut self, delay: Duration) -> Self {
+        self.retry.base_delay = delay;
+        self
+    }
+
+    /// The longest wait between attempts (default 60 s, [`DEFAULT_RETRY_MAX_DELAY`]). A server's
+    /// `Retry-After` longer than this is not waited for: the call fails at once with the wait in
+    /// [`crate::ApiError::retry_after`].
+    pub fn retry_max_delay(mut self, delay: Duration) -> Self {
+        self.retry.max_delay = delay;
+        self
+    }
+
+    /// How much of an error answer's body is read and kept (default 64 KiB,
+    /// [`DEFAULT_MAX_ERROR_BODY_BYTES`]); the rest is not read, and the kept text ends with a
+    /// truncation marker.
+    pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_error_body_bytes = bytes;
         self
     }
 
@@ -252,7 +530,12 @@ impl<C: Platform> ClientBuilder<C> {
     }
 
     /// Uses your `reqwest::Client` (its proxy, TLS and pool settings). chathooks still adds the auth
-    /// header, `User-Agent` and timeout to every request.
+    /// header, `User-Agent` and timeout to every request, and retries as configured.
+    ///
+    /// Its redirect policy and connect timeout are **your responsibility**: the default client
+    /// follows no redirects, because reqwest strips only `Authorization`-class headers on a
+    /// cross-host redirect and Kapso's `X-API-Key` would go to whatever host a redirect names.
+    /// Build yours with `redirect(reqwest::redirect::Policy::none())` too.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -274,6 +557,8 @@ impl<C: Platform> ClientBuilder<C> {
         let http = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
                 .map_err(ConfigError::HttpClient)?,
         };
@@ -283,6 +568,12 @@ impl<C: Platform> ClientBuilder<C> {
             auth_value,
             user_agent,
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            retry: self.retry,
+            budget: Arc::default(),
+            max_error_body_bytes: self.max_error_body_bytes,
+            idempotency_keys: C::IDEMPOTENCY_KEYS,
+            // Set by the platform's `from_parts` from its generated table.
+            constraints: &[],
         };
         Ok(C::from_parts(&base_url, http, state))
     }
@@ -309,7 +600,34 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid("a base URL cannot have a query or fragment".into()));
     }
+    if parsed.scheme() == "http" && !is_loopback(&parsed) {
+        let mut shown = parsed.clone();
+        if shown.password().is_some() {
+            // Credentials in a URL stay out of errors too.
+            let _ = shown.set_password(Some("***"));
+        }
+        let url = match url.contains('@') {
+            true => shown.to_string(),
+            false => url.to_owned(),
+        };
+        return Err(ConfigError::InsecureBaseUrl { url });
+    }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Whether a URL's host is this machine: `127.0.0.0/8`, `::1` or `localhost`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = host.strip_suffix('.').unwrap_or(host);
+            name.eq_ignore_ascii_case("localhost")
+        }
+    }
 }
 
 /// Implements progenitor's hooks for a generated client type, routing them to [`ClientState`].
@@ -319,20 +637,21 @@ macro_rules! client_hooks {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> std::result::Result<(), progenitor_client::Error<E>> {
-                progenitor_client::ClientInfo::inner(self).prepare(request);
-                Ok(())
+                progenitor_client::ClientInfo::inner(self)
+                    .prepare(request, info.operation_id)
+                    .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
             }
 
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
                 let client = progenitor_client::ClientInfo::client(self);
                 progenitor_client::ClientInfo::inner(self)
-                    .execute(client, request)
+                    .execute(client, request, info.operation_id)
                     .await
             }
         }
@@ -346,12 +665,28 @@ pub(crate) use client_hooks;
 macro_rules! platform_client {
     (
         $(#[$meta:meta])*
+        generated: $generated:literal,
         name: $name:literal,
         default_base_url: $base_url:literal,
         api_key_env: $key_env:literal,
         base_url_env: $url_env:literal,
         auth_header: |$api_key:ident| $auth:expr,
+        $(idempotency_keys: $idempotency:literal,)?
     ) => {
+        /// The code progenitor generates from the spec at build time (`OUT_DIR`).
+        #[allow(
+            missing_docs,
+            unused_imports,
+            clippy::all,
+            clippy::pedantic,
+            rustdoc::all
+        )]
+        mod generated {
+            include!(concat!(env!("OUT_DIR"), "/", $generated, ".rs"));
+        }
+
+        pub use generated::{builder, types, Client as Operations, ResponseValue};
+
         $(#[$meta])*
         ///
         /// Cheap to clone (clones share one connection pool). Dereferences to [`Operations`], whose
@@ -402,6 +737,7 @@ macro_rules! platform_client {
             const DEFAULT_BASE_URL: &'static str = $base_url;
             const API_KEY_ENV: &'static str = $key_env;
             const BASE_URL_ENV: &'static str = $url_env;
+            const IDEMPOTENCY_KEYS: bool = false $(|| $idempotency)?;
 
             fn auth_header($api_key: &str) -> (reqwest::header::HeaderName, String) {
                 $auth
@@ -410,8 +746,9 @@ macro_rules! platform_client {
             fn from_parts(
                 base_url: &str,
                 http: reqwest::Client,
-                state: $crate::transport::ClientState,
+                mut state: $crate::transport::ClientState,
             ) -> Self {
+                state.set_constraints(Operations::REQUEST_CONSTRAINTS);
                 Self {
                     operations: Operations::new_with_client(base_url, http, state),
                 }

@@ -149,3 +149,65 @@ async fn a_caller_supplied_http_client_still_gets_auth_and_user_agent() {
         .await
         .unwrap();
 }
+
+#[test]
+fn the_key_goes_only_to_https_or_loopback_hosts() {
+    for url in [
+        "http://api.kirim.chat/v1",
+        "http://10.0.0.1/v1",
+        "http://128.0.0.1/",
+        "http://[2001:db8::1]/",
+        "http://localhost.example.com/",
+    ] {
+        let err = kirim::Client::builder()
+            .api_key(KEY)
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        let Error::Config(ConfigError::InsecureBaseUrl { url: named }) = &err else {
+            panic!("{url}: {err:?}");
+        };
+        assert_eq!(named, url);
+        assert!(err.to_string().contains(url), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
+    }
+    let err = kirim::Client::builder()
+        .api_key(KEY)
+        .base_url("http://user:hunter2@proxy.example.com/v1")
+        .build()
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(err.to_string().contains("proxy.example.com"), "{err}");
+    for url in [
+        "https://api.kirim.chat/v1",
+        "https://example.com",
+        "http://127.0.0.1:4010",
+        "http://127.1.2.3/v1",
+        "http://[::1]:8080/",
+        "http://localhost:3000/api",
+        "http://LOCALHOST/",
+    ] {
+        let client = kapso::legacy::Client::builder()
+            .api_key("k")
+            .base_url(url)
+            .build();
+        assert!(client.is_ok(), "{url}: {:?}", client.err());
+    }
+}
+
+#[test]
+fn the_builder_shows_its_settings_but_never_the_key() {
+    let builder = kirim::Client::builder()
+        .api_key(KEY)
+        .max_retries(5)
+        .retry_base_delay(std::time::Duration::from_millis(10))
+        .max_error_body_bytes(1000);
+    let debug = format!("{builder:?}");
+    assert!(debug.contains("max_retries: 5"), "{debug}");
+    assert!(debug.contains("max_error_body_bytes: 1000"), "{debug}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+    let debug = format!("{:?}", builder.build().unwrap());
+    assert!(debug.contains("max_retries: 5"), "{debug}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+}

@@ -176,7 +176,7 @@ async fn every_kirim_operation_is_accepted_by_prism() {
             .rotate_webhook_subscription_secret()
             .id(id)
             .idempotency_key("contract-rotate")
-            .body_map(|b| b.expires_in_hours(24))
+            .body_map(|b| b.expires_in_hours(24u64))
             .send()
             .await,
     );

@@ -14,9 +14,11 @@ const SUB: &str = "wbs_01HXYZABCDEFGHJKMNPQRSTVWX";
 
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
+    // One exchange per call: retries are tested in tests/resilience.rs.
     let client = Client::builder()
         .api_key(KEY)
         .base_url(server.uri())
+        .max_retries(0)
         .build()
         .expect("client builds");
     (server, client)
@@ -204,7 +206,15 @@ async fn create_without_description_omits_it() {
         json_body(&request),
         json!({"url": "https://example.com/hooks", "events": ["message.received"]})
     );
-    assert!(request.headers.get("idempotency-key").is_none());
+    // No key given: the client generates a UUID v4 (so that a retry cannot create a duplicate).
+    let key = request
+        .headers
+        .get("idempotency-key")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(key.len(), 36, "{key}");
+    assert_eq!(key.as_bytes()[14], b'4', "a version-4 UUID: {key}");
 }
 
 #[tokio::test]
@@ -311,7 +321,7 @@ async fn rotate_webhook_subscription_secret() {
         .rotate_webhook_subscription_secret()
         .id(SUB)
         .idempotency_key("rot-1")
-        .body_map(|b| b.expires_in_hours(24))
+        .body_map(|b| b.expires_in_hours(24u64))
         .send()
         .await
         .unwrap()
@@ -617,7 +627,7 @@ async fn documented_error_statuses_map_to_the_typed_error() {
         let err: chathooks::Error = client
             .update_webhook_subscription()
             .id(SUB)
-            .body(UpdateWebhookSubscriptionRequest::new().url("http://insecure"))
+            .body(UpdateWebhookSubscriptionRequest::new().url("https://example.com/rejected"))
             .send()
             .await
             .unwrap_err()
@@ -764,13 +774,22 @@ async fn non_json_body_on_a_documented_status_keeps_status_request_id_and_body()
 }
 
 #[tokio::test]
-async fn a_json_body_that_is_not_the_envelope_on_a_documented_status_is_a_decode_error() {
+async fn a_json_body_that_is_not_the_envelope_on_a_documented_status_is_an_api_error() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"oops": true})))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-request-id", "req_odd")
+                .set_body_json(json!({"oops": true})),
+        )
         .mount(&server)
         .await;
     let err: chathooks::Error = client.get_me().send().await.unwrap_err().into();
-    assert!(matches!(err, chathooks::Error::Decode(_)), "{err:?}");
-    assert!(err.to_string().contains("missing field `error`"), "{err}");
+    let chathooks::Error::Api(api) = &err else {
+        panic!("any non-2xx is an API error: {err:?}");
+    };
+    assert_eq!(api.status(), 500);
+    assert_eq!(api.request_id(), Some("req_odd"));
+    assert_eq!(api.body(), Some(r#"{"oops":true}"#));
+    assert_eq!(api.code(), None);
 }

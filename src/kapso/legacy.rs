@@ -41,27 +41,12 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/kapso.rs"));
-}
-
-pub use generated::{builder, types, Client as Operations, ResponseValue};
-
 crate::transport::platform_client! {
     /// The Kapso client.
+    generated: "kapso",
     name: "Kapso",
     default_base_url: "https://app.kapso.ai/api/v1",
     api_key_env: "KAPSO_API_KEY",
     base_url_env: "KAPSO_BASE_URL",
-    auth_header: |api_key| (
-        reqwest::header::HeaderName::from_static("x-api-key"),
-        api_key.to_owned(),
-    ),
+    auth_header: |api_key| super::api_key_header(api_key),
 }

@@ -23,6 +23,15 @@ pub use error::{ErrorBody, ErrorStatus};
 
 use crate::open_enum::open_enum;
 
+/// Both Kapso APIs authenticate with `X-API-Key: <project API key>`.
+#[cfg(feature = "kapso")]
+fn api_key_header(api_key: &str) -> (reqwest::header::HeaderName, String) {
+    (
+        reqwest::header::HeaderName::from_static("x-api-key"),
+        api_key.to_owned(),
+    )
+}
+
 open_enum! {
     /// A Kapso webhook event name, for both APIs and for receiving. Kapso's docs name the ones
     /// below (phone-number events, then project events); older examples use `messages`,

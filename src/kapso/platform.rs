@@ -54,29 +54,14 @@
 
 use crate::open_enum::open_enum;
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/kapso_platform.rs"));
-}
-
-pub use generated::{builder, types, Client as Operations, ResponseValue};
-
 crate::transport::platform_client! {
     /// The Kapso Platform API client (`https://api.kapso.ai/platform/v1`).
+    generated: "kapso_platform",
     name: "Kapso Platform",
     default_base_url: "https://api.kapso.ai/platform/v1",
     api_key_env: "KAPSO_API_KEY",
     base_url_env: "KAPSO_PLATFORM_BASE_URL",
-    auth_header: |api_key| (
-        reqwest::header::HeaderName::from_static("x-api-key"),
-        api_key.to_owned(),
-    ),
+    auth_header: |api_key| super::api_key_header(api_key),
 }
 
 open_enum! {

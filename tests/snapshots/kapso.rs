@@ -2358,3 +2358,154 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+impl Client {
+    /// The request constraints of each operation, extracted from the spec by
+    /// `codegen/constraints.rs`; checked before sending by `crate::validate`.
+    pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[
+        crate::validate::Operation {
+            id: "list_whatsapp_webhooks",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["page"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["per_page"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["per_page"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "create_whatsapp_webhook",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "buffer_window_seconds"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "buffer_window_seconds"],
+                    check: crate::validate::Check::Maximum {
+                        value: 60.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "max_buffer_size"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "max_buffer_size"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "inactivity_minutes"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "inactivity_minutes"],
+                    check: crate::validate::Check::Maximum {
+                        value: 1440.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "update_whatsapp_webhook",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "buffer_window_seconds"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "buffer_window_seconds"],
+                    check: crate::validate::Check::Maximum {
+                        value: 60.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "max_buffer_size"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "max_buffer_size"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "inactivity_minutes"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["whatsapp_webhook", "inactivity_minutes"],
+                    check: crate::validate::Check::Maximum {
+                        value: 1440.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+    ];
+}

@@ -322,7 +322,9 @@ so the server's default applies otherwise.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         pub events: ::std::vec::Vec<crate::kirim::EventType>,
-        ///An `https://` URL.
+        /**An `https://` URL. Plain `http://` URLs are rejected with 400 `invalid_webhook_url`
+(`shared/api-notes/kirim.md` §2, developers.kirim.chat/guides/webhooks): chathooks checks it before sending.
+*/
         pub url: ::std::string::String,
     }
     impl CreateWebhookSubscriptionRequest {
@@ -477,8 +479,10 @@ so the server's default applies otherwise.
     ///`RotateSecretRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RotateSecretRequest {
-        ///Expiry in hours (documented example `1`; no bounds documented).
-        pub expires_in_hours: i64,
+        /**Expiry in hours (documented example `1`; no bounds documented). `> 0` is chathooks' own rule
+(issue 9): a secret that expires as it is issued is a mistake, so it fails before sending.
+*/
+        pub expires_in_hours: ::std::num::NonZeroU64,
     }
     impl RotateSecretRequest {
         pub fn builder() -> builder::RotateSecretRequest {
@@ -1709,7 +1713,10 @@ so the server's default applies otherwise.
         }
         #[derive(Clone, Debug)]
         pub struct RotateSecretRequest {
-            expires_in_hours: ::std::result::Result<i64, ::std::string::String>,
+            expires_in_hours: ::std::result::Result<
+                ::std::num::NonZeroU64,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RotateSecretRequest {
             fn default() -> Self {
@@ -1723,7 +1730,7 @@ so the server's default applies otherwise.
         impl RotateSecretRequest {
             pub fn expires_in_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in_hours = value
@@ -4034,4 +4041,125 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// The request constraints of each operation, extracted from the spec by
+    /// `codegen/constraints.rs`; checked before sending by `crate::validate`.
+    pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[
+        crate::validate::Operation {
+            id: "list_webhook_subscriptions",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "create_webhook_subscription",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "update_webhook_subscription",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["url"],
+                    check: crate::validate::Check::HttpsUri,
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "rotate_webhook_subscription_secret",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["expires_in_hours"],
+                    check: crate::validate::Check::Minimum {
+                        value: 0.0_f64,
+                        exclusive: true,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "list_webhook_deliveries",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Minimum {
+                        value: 1.0_f64,
+                        exclusive: false,
+                    },
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Query,
+                    path: &["limit"],
+                    check: crate::validate::Check::Maximum {
+                        value: 100.0_f64,
+                        exclusive: false,
+                    },
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "replay_webhook_delivery",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+            ],
+        },
+        crate::validate::Operation {
+            id: "bulk_replay_webhook_deliveries",
+            rules: &[
+                crate::validate::Rule {
+                    location: crate::validate::Location::Header,
+                    path: &["Idempotency-Key"],
+                    check: crate::validate::Check::MaxLength(255),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["event_type"],
+                    check: crate::validate::Check::MinLength(1),
+                },
+                crate::validate::Rule {
+                    location: crate::validate::Location::Body,
+                    path: &["event_type"],
+                    check: crate::validate::Check::MaxLength(64),
+                },
+            ],
+        },
+    ];
 }

@@ -270,6 +270,26 @@ pub fn to_json_schema(schema: &Value) -> Value {
         };
         out.insert(key.clone(), converted);
     }
+    // OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` modify `minimum`/`maximum`;
+    // JSON Schema 2020-12 makes them numbers of their own.
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        match out.get(exclusive) {
+            Some(Value::Bool(true)) => {
+                if let Some(limit) = out.remove(bound) {
+                    out.insert(exclusive.into(), limit);
+                } else {
+                    out.remove(exclusive);
+                }
+            }
+            Some(Value::Bool(false)) => {
+                out.remove(exclusive);
+            }
+            _ => {}
+        }
+    }
     if map.get("nullable") != Some(&Value::Bool(true)) {
         return Value::Object(out);
     }

@@ -13,6 +13,9 @@ use std::process::ExitCode;
 
 mod bench;
 mod build_cost;
+#[path = "../../codegen/constraints.rs"]
+#[allow(dead_code)]
+mod constraints;
 #[path = "../../codegen/generate.rs"]
 mod generate;
 mod lint;
@@ -61,7 +64,11 @@ fn lint_specs(root: &Path) -> bool {
     for platform in generate::PLATFORMS {
         let file = platform.spec_path();
         let findings = match std::fs::read_to_string(root.join(&file)) {
-            Ok(text) => lint::lint(&file, &text),
+            Ok(text) => {
+                let mut findings = lint::lint(&file, &text);
+                findings.extend(unenforced_constraints(&file, &text));
+                findings
+            }
             Err(e) => vec![format!("{file}: cannot read: {e}")],
         };
         for finding in &findings {
@@ -70,6 +77,33 @@ fn lint_specs(root: &Path) -> bool {
         ok &= findings.is_empty();
     }
     ok
+}
+
+/// Every request-side constraint that the client's pre-send check (`src/validate.rs`, fed by
+/// `codegen/constraints.rs`) would not enforce, and every `pattern` it cannot compile.
+fn unenforced_constraints(file: &str, text: &str) -> Vec<String> {
+    let found = match constraints::extract(text) {
+        Ok(found) => found,
+        Err(e) => return vec![format!("{file}: {e}")],
+    };
+    let mut findings: Vec<String> = found
+        .unenforced
+        .iter()
+        .map(|what| format!("{file}: {what} before sending"))
+        .collect();
+    for (operation, rules) in &found.operations {
+        for rule in rules {
+            if let constraints::Check::Pattern(pattern) = &rule.check {
+                if let Err(e) = regex_lite::Regex::new(pattern) {
+                    findings.push(format!(
+                        "{file}: {operation}: `{}`: pattern {pattern:?} is not regex-lite syntax: {e}",
+                        rule.path.join(".")
+                    ));
+                }
+            }
+        }
+    }
+    findings
 }
 
 fn regen(root: &Path) -> bool {
@@ -129,6 +163,96 @@ fn check(root: &Path) -> bool {
         }
     }
     ok
+}
+
+#[cfg(test)]
+mod constraint_tests {
+    use super::constraints::{extract, Check, Location};
+    use super::unenforced_constraints;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string, maxLength: 9}}
+    post:
+      operationId: make_thing
+      parameters:
+        - {$ref: '#/components/parameters/Limit'}
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+      responses: {'204': {description: ok}}
+components:
+  parameters:
+    Limit: {name: limit, in: query, schema: {type: integer, minimum: 0, exclusiveMinimum: true}}
+  schemas:
+    Thing:
+      allOf:
+        - $ref: '#/components/schemas/Base'
+        - type: object
+          properties:
+            tags: {type: array, maxItems: 3, items: {type: string, pattern: '^[a-z]+$'}}
+            hook: {type: string, format: uri, x-chathooks-require-https: true}
+            child: {$ref: '#/components/schemas/Thing'}
+            ratio: {type: number, multipleOf: 0.5}
+            mail: {type: string, format: email}
+    Base:
+      type: object
+      properties:
+        name: {type: string, minLength: 1}
+"#;
+
+    #[test]
+    fn refs_all_of_items_and_parameters_are_followed() {
+        let found = extract(SPEC).unwrap();
+        let (id, rules) = &found.operations[0];
+        assert_eq!(id, "make_thing");
+        let summary: Vec<(Location, String, Check)> = rules
+            .iter()
+            .map(|r| (r.location, r.path.join("."), r.check.clone()))
+            .collect();
+        assert!(summary.contains(&(Location::Query, "limit".into(), Check::Minimum(0.0, true))));
+        assert!(summary.contains(&(Location::Body, "name".into(), Check::MinLength(1))));
+        assert!(summary.contains(&(Location::Body, "tags".into(), Check::MaxItems(3))));
+        assert!(summary.contains(&(
+            Location::Body,
+            "tags.[]".into(),
+            Check::Pattern("^[a-z]+$".into())
+        )));
+        assert!(summary.contains(&(Location::Body, "hook".into(), Check::HttpsUri)));
+        // The recursive `child` is not walked forever; it is flagged instead.
+        assert!(!summary.iter().any(|(_, path, _)| path.starts_with("child")));
+        assert!(found
+            .unenforced
+            .iter()
+            .any(|f| f.contains("`child`") && f.contains("recursive")));
+    }
+
+    #[test]
+    fn constraints_the_checker_does_not_enforce_are_lint_findings() {
+        let findings = unenforced_constraints("openapi/t.yaml", SPEC);
+        let text = findings.join("\n");
+        assert!(text.contains("`ratio`: `multipleOf`"), "{text}");
+        assert!(text.contains("`mail`: `format: email`"), "{text}");
+        assert!(text.contains("path parameter `id`"), "{text}");
+        let broken = SPEC.replace("'^[a-z]+$'", "'(?<=a)b'");
+        let findings = unenforced_constraints("openapi/t.yaml", &broken).join("\n");
+        assert!(findings.contains("not regex-lite syntax"), "{findings}");
+    }
+
+    #[test]
+    fn the_real_specs_have_nothing_unenforced() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for platform in super::generate::PLATFORMS {
+            let file = platform.spec_path();
+            let text = std::fs::read_to_string(root.join(&file)).unwrap();
+            assert_eq!(unenforced_constraints(&file, &text), Vec::<String>::new());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 //! the same local hyper server.
 //!
 //! - `request/latency/*`: one request at a time (median is the headline);
-//! - `request/concurrent32/*`: 32 requests in flight at once, time for all 32 (throughput).
+//! - `request/concurrent32/*`: 32 requests in flight at once, time for all 32 (throughput);
+//! - `request/latency/chathooks_retries_off`: chathooks with `.max_retries(0)`, to compare with
+//!   `request/latency/chathooks` (the default: retries on).
 //!
 //! Both sides build the request body on every request (progenitor's builder takes it by value).
 
 use chathooks_benches::{
-    chathooks_client, chathooks_patch, handwritten, http_client, inputs, run_order, server::Server,
-    API_KEY, SUBSCRIPTION_ID,
+    chathooks_client, chathooks_client_without_retries, chathooks_patch, handwritten, http_client,
+    inputs, run_order, server::Server, API_KEY, SUBSCRIPTION_ID,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::future::join_all;
@@ -26,11 +28,17 @@ fn request(c: &mut Criterion) {
         .expect("a tokio runtime");
     let http = http_client();
     let generated = chathooks_client(&base_url, http.clone());
+    let no_retries = chathooks_client_without_retries(&base_url, http.clone());
     let hand = handwritten::Client::new(&base_url, API_KEY, http);
 
     let mut group = c.benchmark_group("request");
     let contenders = run_order(vec![Contender::Handwritten, Contender::Chathooks]);
-    for &contender in &contenders {
+    let latency = run_order(vec![
+        Contender::Handwritten,
+        Contender::Chathooks,
+        Contender::ChathooksRetriesOff,
+    ]);
+    for &contender in &latency {
         group.bench_function(BenchmarkId::new("latency", contender.name()), |b| {
             b.iter(|| match contender {
                 Contender::Handwritten => {
@@ -41,6 +49,10 @@ fn request(c: &mut Criterion) {
                 }
                 Contender::Chathooks => {
                     let response = runtime.block_on(chathooks_patch(&generated));
+                    assert!(response.is_ok(), "the chathooks request succeeds");
+                }
+                Contender::ChathooksRetriesOff => {
+                    let response = runtime.block_on(chathooks_patch(&no_retries));
                     assert!(response.is_ok(), "the chathooks request succeeds");
                 }
             })
@@ -58,7 +70,7 @@ fn request(c: &mut Criterion) {
                     })));
                     assert!(all.iter().all(Result::is_ok), "every request succeeds");
                 }
-                Contender::Chathooks => {
+                Contender::Chathooks | Contender::ChathooksRetriesOff => {
                     let all = runtime.block_on(join_all(
                         (0..CONCURRENCY).map(|_| chathooks_patch(&generated)),
                     ));
@@ -74,6 +86,7 @@ fn request(c: &mut Criterion) {
 enum Contender {
     Handwritten,
     Chathooks,
+    ChathooksRetriesOff,
 }
 
 impl Contender {
@@ -81,6 +94,7 @@ impl Contender {
         match self {
             Contender::Handwritten => "handwritten",
             Contender::Chathooks => "chathooks",
+            Contender::ChathooksRetriesOff => "chathooks_retries_off",
         }
     }
 }

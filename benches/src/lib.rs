@@ -24,12 +24,27 @@ pub fn http_client() -> reqwest::Client {
         .expect("a plain-HTTP reqwest client builds")
 }
 
-/// A chathooks Kirim.chat client on `base_url`, using `http`.
+/// A chathooks Kirim.chat client on `base_url`, using `http`, with the default settings (retries
+/// on: `DEFAULT_MAX_RETRIES`).
 pub fn chathooks_client(base_url: &str, http: reqwest::Client) -> chathooks::kirim::Client {
     chathooks::kirim::Client::builder()
         .api_key(API_KEY)
         .base_url(base_url)
         .http_client(http)
+        .build()
+        .expect("valid client settings")
+}
+
+/// Like [`chathooks_client`] with the retry layer off (`.max_retries(0)`).
+pub fn chathooks_client_without_retries(
+    base_url: &str,
+    http: reqwest::Client,
+) -> chathooks::kirim::Client {
+    chathooks::kirim::Client::builder()
+        .api_key(API_KEY)
+        .base_url(base_url)
+        .http_client(http)
+        .max_retries(0)
         .build()
         .expect("valid client settings")
 }

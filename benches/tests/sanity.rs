@@ -81,6 +81,21 @@ async fn both_request_contenders_send_the_same_request_and_decode_the_same_respo
     assert!(header(b, "user-agent").is_some());
 }
 
+#[tokio::test]
+async fn the_client_without_retries_sends_the_same_single_request() {
+    let server = Server::start_recording(inputs::UPDATE_RESPONSE);
+    let http = http_client();
+    let with = chathooks_client(&server.base_url(), http.clone());
+    let without = chathooks_benches::chathooks_client_without_retries(&server.base_url(), http);
+    let a = chathooks_patch(&with).await.expect("succeeds");
+    let b = chathooks_patch(&without).await.expect("succeeds");
+    assert_eq!(a.data.id, b.data.id);
+    let requests = server.recorded();
+    assert_eq!(requests.len(), 2, "one request each: nothing is retried");
+    assert_eq!(requests[0].headers, requests[1].headers);
+    assert_eq!(requests[0].body, requests[1].body);
+}
+
 #[test]
 fn every_verifier_accepts_the_signed_body_and_rejects_a_changed_one() {
     for (name, len) in BODY_SIZES {

@@ -5,7 +5,7 @@
 //! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this);
 //! - `cargo xtask bench [--quick] [--json] [--only …]`: run the benchmarks of `benches/`, print the ratios
 //!   with their goals (see `bench.rs`);
-//! - `cargo xtask build-cost [--timings] [--only a,b,c,d]`: time clean builds of scratch consumer
+//! - `cargo xtask build-cost [--rounds N] [--timings] [--only a,b,c,d]`: time clean builds of scratch consumer
 //!   crates (see `build_cost.rs`).
 
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ mod constraints;
 mod generate;
 mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--timings] [--only a,b,c,d]>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--rounds N] [--timings] [--only a,b,c,d]>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,11 +2,17 @@
 //!
 //! - `cargo xtask regen`: validate each spec and rewrite its committed snapshot of generated code;
 //! - `cargo xtask lint`: our own rules for the specs (see `lint.rs`);
-//! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this).
+//! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this);
+//! - `cargo xtask bench [--quick] [--json] [--only …]`: run the benchmarks of `benches/`, print the ratios
+//!   with their goals (see `bench.rs`);
+//! - `cargo xtask build-cost [--rounds N] [--timings] [--only a,b,c,d]`: time clean builds of scratch consumer
+//!   crates (see `build_cost.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench;
+mod build_cost;
 #[path = "../../codegen/constraints.rs"]
 #[allow(dead_code)]
 mod constraints;
@@ -14,7 +20,7 @@ mod constraints;
 mod generate;
 mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|lint|check>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--rounds N] [--timings] [--only a,b,c,d]>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +28,10 @@ fn main() -> ExitCode {
         .expect("xtask lives inside the workspace")
         .to_path_buf();
     let command = std::env::args().nth(1);
+    let rest: Vec<String> = std::env::args().skip(2).collect();
     match command.as_deref() {
+        Some("bench") => exit(bench::run(&root, &rest)),
+        Some("build-cost") => exit(build_cost::run(&root, &rest)),
         Some("regen") => exit(lint_specs(&root) && regen(&root)),
         Some("lint") => exit(lint_specs(&root)),
         Some("check") => {

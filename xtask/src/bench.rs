@@ -10,7 +10,10 @@
 //!
 //! - `--quick`: 2 short rounds (0.2 s warm-up, 0.8 s measurement, 10 samples); under 3 minutes on
 //!   2 cores once built.
-//! - `--only request,verify,parse`: run only these benchmark targets (and their lines);
+//! - `--only request,verify,parse,redis`: run only these benchmark targets (and their lines);
+//!   `redis` is the Redis dedupe round trip (p50/p99 of `RedisDedupe::first_seen` against a
+//!   `redis-server` started on a free 127.0.0.1 port; absolute latencies, reported beside the
+//!   ratios, with no goal);
 //! - `--json`: print `{"name": {"ratio": r, "goal": "≤ 1.05", ...}, ...}` on stdout instead of the
 //!   table (criterion's own output goes to stderr).
 //!
@@ -21,7 +24,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--json] [--only request,verify,parse]";
+const USAGE: &str =
+    "usage: cargo xtask bench [--quick] [--json] [--only request,verify,parse,redis]";
 
 /// The benchmark targets of `benches/Cargo.toml`.
 const BENCH_TARGETS: [&str; 3] = ["request", "verify", "parse"];
@@ -89,6 +93,7 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     let mut quick = false;
     let mut json = false;
     let mut targets: Vec<&str> = BENCH_TARGETS.to_vec();
+    let mut redis = true;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -100,8 +105,12 @@ pub fn run(root: &Path, args: &[String]) -> bool {
                     .into_iter()
                     .filter(|t| list.split(',').any(|l| l.trim() == *t))
                     .collect();
-                if targets.is_empty() {
-                    eprintln!("error: --only takes some of {}", BENCH_TARGETS.join(","));
+                redis = list.split(',').any(|l| l.trim() == "redis");
+                if targets.is_empty() && !redis {
+                    eprintln!(
+                        "error: --only takes some of {},redis",
+                        BENCH_TARGETS.join(",")
+                    );
                     return false;
                 }
             }
@@ -113,7 +122,8 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     }
     let home = target_dir(root).join("criterion-xtask");
     let _ = std::fs::remove_dir_all(&home);
-    let rounds = if quick { 2 } else { 3 };
+    let rounds = if quick || targets.is_empty() { 2 } else { 3 };
+    let rounds = if targets.is_empty() { 0 } else { rounds };
     let mut per_round = Vec::new();
     for round in 0..rounds {
         let round_home = home.join(format!("round-{round}"));
@@ -147,14 +157,64 @@ pub fn run(root: &Path, args: &[String]) -> bool {
         }
     }
     let ratios = combine(per_round);
+    let redis_report = match redis {
+        true => match redis_round_trip(root, quick) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                eprintln!("error: the Redis dedupe round trip: {e}");
+                return false;
+            }
+        },
+        false => None,
+    };
     if json {
-        println!("{}", to_json(&ratios));
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&to_json(&ratios)).unwrap_or_default();
+        if let Some(serde_json::Value::Object(report)) = &redis_report {
+            object.extend(report.clone());
+        }
+        let object = serde_json::Value::Object(object);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&object).unwrap_or_default()
+        );
     } else {
-        print!("{}", table(&ratios, quick));
+        if !ratios.is_empty() {
+            print!("{}", table(&ratios, quick));
+        }
+        if let Some(serde_json::Value::Object(report)) = &redis_report {
+            println!("\nRedis dedupe round trip on 127.0.0.1 (one SET NX EX per call; no goal):");
+            for (name, v) in report {
+                let us = |field: &str| v[field].as_f64().unwrap_or(f64::NAN);
+                println!(
+                    "  {name:<30} p50 {:>7.1} µs   p99 {:>7.1} µs   (n = {})",
+                    us("p50_us"),
+                    us("p99_us"),
+                    v["n"]
+                );
+            }
+        }
     }
     ratios
         .iter()
         .all(|r| r.value.is_ok() || r.value.as_ref().is_err_and(|e| e.starts_with("pending")))
+}
+
+/// Runs `benches/src/bin/redis_dedupe.rs` (release) and returns its JSON report
+/// (`{"redis.first_seen.new": {"p50_us", "p99_us", "n"}, ...}`).
+fn redis_round_trip(root: &Path, quick: bool) -> Result<serde_json::Value, String> {
+    let n = if quick { "1000" } else { "5000" };
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["run", "--release", "-q", "-p", "chathooks-benches"])
+        .args(["--bin", "redis_dedupe", "--", "--json", "--n", n])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("redis_dedupe failed: {}", output.status));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("unreadable report: {e}"))
 }
 
 /// One round: `cargo bench` of every target, results into `home`.

@@ -34,6 +34,7 @@
 
 use std::fmt;
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 /// One operation's rules (generated).
@@ -252,6 +253,11 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// Checks a request's query string, headers and JSON body against the rules of its operation.
+///
+/// Rules are checked in table order and the first broken one is reported. The JSON body is read
+/// once, in one streaming pass that borrows from the serialized bytes ([`check_body`]): only the
+/// values a rule names are materialised, everything else is skipped. An operation without rules
+/// is not in the table (decided when the table is generated), so it costs one lookup.
 pub(crate) fn check_request(
     table: &'static [Operation],
     operation_id: &str,
@@ -260,8 +266,9 @@ pub(crate) fn check_request(
     let Some(operation) = table.iter().find(|op| op.id == operation_id) else {
         return Ok(());
     };
-    let mut body: Option<Option<Value>> = None;
-    for rule in operation.rules {
+    // The first broken body rule (its index in `operation.rules`), once the body has been read.
+    let mut body: Option<Option<(usize, ValidationError)>> = None;
+    for (index, rule) in operation.rules.iter().enumerate() {
         match rule.location {
             Location::Query => {
                 let Some(name) = rule.path.first() else {
@@ -284,19 +291,247 @@ pub(crate) fn check_request(
                 }
             }
             Location::Body => {
-                let parsed = body.get_or_insert_with(|| {
+                let first = body.get_or_insert_with(|| {
                     request
                         .body()
                         .and_then(reqwest::Body::as_bytes)
-                        .and_then(|bytes| serde_json::from_slice(bytes).ok())
+                        .and_then(|bytes| check_body(operation.rules, bytes))
                 });
-                if let Some(json) = parsed {
-                    check_value(rule, json, 0, &mut String::new())?;
+                if first.as_ref().is_some_and(|(at, _)| *at == index) {
+                    if let Some((_, error)) = first.take() {
+                        return Err(error);
+                    }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Checks a JSON body against every body rule in `rules` in one pass over the bytes; returns the
+/// broken rule with the lowest index (and, for it, the first offending value in the document),
+/// or `None` when every rule holds or the body is not JSON (then the server decides, as the
+/// types already shaped it).
+///
+/// Same results as parsing the body into a [`Value`] and walking each rule's path
+/// ([`check_value`]), without building the `Value`: objects and arrays on a rule's path are
+/// walked with borrowed keys, every other value is skipped unparsed, and only the values a rule
+/// applies to (or a `{}` map below which it applies) are turned into a `Value`.
+fn check_body(rules: &'static [Rule], bytes: &[u8]) -> Option<(usize, ValidationError)> {
+    use serde::de::DeserializeSeed;
+
+    let active: Vec<usize> = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.location == Location::Body)
+        .map(|(index, _)| index)
+        .collect();
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let walked = Seek {
+        rules,
+        active: &active,
+        depth: 0,
+        field: &mut String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    // A body that is not JSON is not checked (a `Value` would not have parsed either).
+    walked.ok().and(found)
+}
+
+/// One node of the streaming body check: the rules (indices into `rules`) whose path leads here.
+struct Seek<'a> {
+    rules: &'static [Rule],
+    active: &'a [usize],
+    depth: usize,
+    field: &'a mut String,
+    found: &'a mut Option<(usize, ValidationError)>,
+}
+
+impl Seek<'_> {
+    /// Keeps the broken rule with the lowest index; for one rule, the first value found.
+    fn record(&mut self, index: usize, error: ValidationError) {
+        if self.found.as_ref().is_none_or(|(known, _)| index < *known) {
+            *self.found = Some((index, error));
+        }
+    }
+
+    /// The rules among `active` whose next path segment is `segment`.
+    fn next(&self, matches: impl Fn(&str) -> bool) -> Vec<usize> {
+        self.active
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.rules[i]
+                    .path
+                    .get(self.depth)
+                    .is_some_and(|s| matches(s))
+            })
+            .collect()
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Seek<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(mut self, deserializer: D) -> Result<(), D::Error> {
+        if self.active.is_empty() {
+            serde::de::IgnoredAny::deserialize(deserializer)?;
+            return Ok(());
+        }
+        // A rule that applies to this value itself, or to every value of a map (whose order a
+        // `Value` defines), needs the value: build it and check as before.
+        let whole = self.active.iter().any(|&i| {
+            self.rules[i]
+                .path
+                .get(self.depth)
+                .is_none_or(|segment| *segment == "{}")
+        });
+        if whole {
+            let value = Value::deserialize(deserializer)?;
+            for &i in self.active {
+                let mut field = self.field.clone();
+                if let Err(e) = check_value(&self.rules[i], &value, self.depth, &mut field) {
+                    self.record(i, e);
+                }
+            }
+            return Ok(());
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Seek<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let items = self.next(|s| s == "[]");
+        let len = self.field.len();
+        let mut i = 0usize;
+        loop {
+            if items.is_empty() {
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                    return Ok(());
+                }
+                continue;
+            }
+            {
+                use fmt::Write as _;
+                let _ = write!(self.field, "[{i}]");
+            }
+            let seek = Seek {
+                rules: self.rules,
+                active: &items,
+                depth: self.depth + 1,
+                field: &mut *self.field,
+                found: &mut *self.found,
+            };
+            let more = seq.next_element_seed(seek)?;
+            self.field.truncate(len);
+            if more.is_none() {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let len = self.field.len();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let key = key.as_str();
+            let here = self.next(|s| s == key);
+            if here.is_empty() {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+            if !self.field.is_empty() {
+                self.field.push('.');
+            }
+            self.field.push_str(key);
+            map.next_value_seed(Seek {
+                rules: self.rules,
+                active: &here,
+                depth: self.depth + 1,
+                field: &mut *self.field,
+                found: &mut *self.found,
+            })?;
+            self.field.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the body unless it has escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(s))
+    }
 }
 
 /// Checks a parameter or header value: numbers are compared as numbers, everything else as text.
@@ -431,5 +666,69 @@ mod tests {
             &mut String::new()
         )
         .is_ok());
+    }
+
+    static MIXED: &[Rule] = &[
+        Rule {
+            location: Location::Body,
+            path: &["hooks", "[]", "url"],
+            check: Check::HttpsUri,
+        },
+        Rule {
+            location: Location::Body,
+            path: &["tags", "{}"],
+            check: Check::MaxLength(3),
+        },
+        Rule {
+            location: Location::Body,
+            path: &["hooks"],
+            check: Check::MaxItems(2),
+        },
+        Rule {
+            location: Location::Body,
+            path: &["name"],
+            check: Check::Pattern("^[a-z]+$"),
+        },
+    ];
+
+    /// What the streaming pass must agree with: the body parsed into a `Value`, each rule walked
+    /// in table order, the first broken one reported.
+    fn by_value(rules: &'static [Rule], body: &[u8]) -> Option<(usize, ValidationError)> {
+        let json: Value = serde_json::from_slice(body).ok()?;
+        rules.iter().enumerate().find_map(|(i, rule)| {
+            check_value(rule, &json, 0, &mut String::new())
+                .err()
+                .map(|e| (i, e))
+        })
+    }
+
+    #[test]
+    fn the_streaming_body_check_agrees_with_the_value_walk() {
+        let bodies: &[&str] = &[
+            r#"{"name": "ok", "hooks": [{"url": "https://a.example"}], "tags": {"a": "xy"}}"#,
+            r#"{"name": "A1", "hooks": [{"url": "https://a.example"}, {"url": "http://b"}]}"#,
+            r#"{"hooks": [{"url": "http://a"}, {"url": "http://b"}, {"url": "x"}], "name": "B"}"#,
+            r#"{"tags": {"zz": "long", "aa": "longer"}, "name": "Z"}"#,
+            r#"{"name": "ok", "other": {"hooks": [{"url": "http://a"}]}, "hooks": 3}"#,
+            r#"{"hooks": [1, null, {"url": 7}, {"url": "http://\u0061"}], "na\u006de": "Q"}"#,
+            r#"{"name": "A1"} trailing"#,
+            r#"{"name": "A1""#,
+            r#"[{"name": "A1"}]"#,
+            r#""name""#,
+            "",
+        ];
+        for body in bodies {
+            assert_eq!(
+                check_body(MIXED, body.as_bytes()),
+                by_value(MIXED, body.as_bytes()),
+                "{body}"
+            );
+        }
+        let (index, e) = check_body(MIXED, bodies[2].as_bytes()).unwrap();
+        assert_eq!((index, e.field(), e.rule()), (0, "hooks[0].url", "https"));
+        let (index, e) = check_body(MIXED, bodies[3].as_bytes()).unwrap();
+        assert_eq!((index, e.field()), (1, r#"tags["aa"]"#));
+        let (index, e) = check_body(MIXED, bodies[5].as_bytes()).unwrap();
+        assert_eq!((index, e.field()), (0, "hooks[3].url"));
     }
 }

@@ -176,16 +176,24 @@ impl Check {
             ) => n
                 .as_f64()
                 .is_none_or(|n| if *exclusive { n < *max } else { n <= *max }),
-            (Check::MinLength(min), Value::String(s)) => s.chars().count() as u64 >= *min,
-            (Check::MaxLength(max), Value::String(s)) => s.chars().count() as u64 <= *max,
             (Check::MinItems(min), Value::Array(items)) => items.len() as u64 >= *min,
             (Check::MaxItems(max), Value::Array(items)) => items.len() as u64 <= *max,
-            (Check::Pattern(pattern), Value::String(s)) => regex_lite::Regex::new(pattern)
+            (_, Value::String(s)) => self.holds_str(s),
+            _ => true,
+        }
+    }
+
+    /// Whether a JSON string keeps the rule ([`Self::holds`] for a string).
+    fn holds_str(&self, s: &str) -> bool {
+        match self {
+            Check::MinLength(min) => s.chars().count() as u64 >= *min,
+            Check::MaxLength(max) => s.chars().count() as u64 <= *max,
+            Check::Pattern(pattern) => regex_lite::Regex::new(pattern)
                 .map(|re| re.is_match(s))
                 // `cargo xtask lint` rejects patterns regex-lite cannot compile.
                 .unwrap_or(true),
-            (Check::Uri, Value::String(s)) => reqwest::Url::parse(s).is_ok(),
-            (Check::HttpsUri, Value::String(s)) => {
+            Check::Uri => reqwest::Url::parse(s).is_ok(),
+            Check::HttpsUri => {
                 reqwest::Url::parse(s).is_ok_and(|url| url.scheme() == "https" && url.has_host())
             }
             _ => true,
@@ -320,19 +328,23 @@ pub(crate) fn check_request(
 fn check_body(rules: &'static [Rule], bytes: &[u8]) -> Option<(usize, ValidationError)> {
     use serde::de::DeserializeSeed;
 
-    let active: Vec<usize> = rules
-        .iter()
-        .enumerate()
-        .filter(|(_, rule)| rule.location == Location::Body)
-        .map(|(index, _)| index)
-        .collect();
+    let mut active = 0u64;
+    for (index, rule) in rules.iter().enumerate() {
+        if rule.location == Location::Body {
+            if index >= 64 {
+                // More rules than the walk tracks: check the parsed `Value` instead.
+                return by_value(rules, bytes);
+            }
+            active |= 1 << index;
+        }
+    }
     let mut found = None;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let walked = Seek {
         rules,
-        active: &active,
+        active,
         depth: 0,
-        field: &mut String::new(),
+        path: None,
         found: &mut found,
     }
     .deserialize(&mut de)
@@ -341,60 +353,129 @@ fn check_body(rules: &'static [Rule], bytes: &[u8]) -> Option<(usize, Validation
     walked.ok().and(found)
 }
 
-/// One node of the streaming body check: the rules (indices into `rules`) whose path leads here.
+/// The reference for [`check_body`]: the body parsed into a `Value`, each body rule walked in
+/// table order, the first broken one reported.
+fn by_value(rules: &'static [Rule], bytes: &[u8]) -> Option<(usize, ValidationError)> {
+    let json: Value = serde_json::from_slice(bytes).ok()?;
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.location == Location::Body)
+        .find_map(|(i, rule)| {
+            check_value(rule, &json, 0, &mut String::new())
+                .err()
+                .map(|e| (i, e))
+        })
+}
+
+/// The indices set in a rule mask, lowest first.
+fn indices(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
+}
+
+/// The way from the body's root to a value, rendered into a field name only for an error.
+struct Crumb<'a> {
+    parent: Option<&'a Crumb<'a>>,
+    step: Step<'a>,
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `whatsapp_webhook.buffer_window_seconds`, `events[2]`: as [`check_value`] names fields.
+fn render(path: Option<&Crumb<'_>>) -> String {
+    let mut steps = Vec::new();
+    let mut at = path;
+    while let Some(crumb) = at {
+        steps.push(&crumb.step);
+        at = crumb.parent;
+    }
+    let mut field = String::new();
+    for step in steps.into_iter().rev() {
+        match step {
+            Step::Key(key) => {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(key);
+            }
+            Step::Index(i) => {
+                use fmt::Write as _;
+                let _ = write!(field, "[{i}]");
+            }
+        }
+    }
+    field
+}
+
+/// Keeps the broken rule with the lowest index; for one rule, the first value found.
+fn record(found: &mut Option<(usize, ValidationError)>, index: usize, error: ValidationError) {
+    if found.as_ref().is_none_or(|(known, _)| index < *known) {
+        *found = Some((index, error));
+    }
+}
+
+/// One node of the streaming body check: the rules (a mask of indices into `rules`) whose path
+/// leads here.
 struct Seek<'a> {
     rules: &'static [Rule],
-    active: &'a [usize],
+    active: u64,
     depth: usize,
-    field: &'a mut String,
+    path: Option<&'a Crumb<'a>>,
     found: &'a mut Option<(usize, ValidationError)>,
 }
 
 impl Seek<'_> {
-    /// Keeps the broken rule with the lowest index; for one rule, the first value found.
-    fn record(&mut self, index: usize, error: ValidationError) {
-        if self.found.as_ref().is_none_or(|(known, _)| index < *known) {
-            *self.found = Some((index, error));
-        }
-    }
-
-    /// The rules among `active` whose next path segment is `segment`.
-    fn next(&self, matches: impl Fn(&str) -> bool) -> Vec<usize> {
-        self.active
-            .iter()
-            .copied()
+    /// The active rules whose next path segment matches.
+    fn next(&self, matches: impl Fn(&str) -> bool) -> u64 {
+        indices(self.active)
             .filter(|&i| {
                 self.rules[i]
                     .path
                     .get(self.depth)
                     .is_some_and(|s| matches(s))
             })
-            .collect()
+            .fold(0, |mask, i| mask | 1 << i)
     }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Seek<'_> {
     type Value = ();
 
-    fn deserialize<D: serde::Deserializer<'de>>(mut self, deserializer: D) -> Result<(), D::Error> {
-        if self.active.is_empty() {
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.active == 0 {
             serde::de::IgnoredAny::deserialize(deserializer)?;
             return Ok(());
         }
-        // A rule that applies to this value itself, or to every value of a map (whose order a
-        // `Value` defines), needs the value: build it and check as before.
-        let whole = self.active.iter().any(|&i| {
-            self.rules[i]
-                .path
-                .get(self.depth)
-                .is_none_or(|segment| *segment == "{}")
-        });
-        if whole {
+        let mut ends_here = 0u64;
+        let mut map_values = false;
+        for i in indices(self.active) {
+            match self.rules[i].path.get(self.depth) {
+                None => ends_here |= 1 << i,
+                Some(&"{}") => map_values = true,
+                Some(_) => {}
+            }
+        }
+        if ends_here == self.active {
+            // Every rule applies to this value itself: check it, borrowed when it is a string.
+            return deserializer.deserialize_any(Leaf(self));
+        }
+        if ends_here != 0 || map_values {
+            // Rules on this value and below it, or on every value of a map (whose order a
+            // `Value` defines): build the value and walk it as before.
             let value = Value::deserialize(deserializer)?;
-            for &i in self.active {
-                let mut field = self.field.clone();
+            for i in indices(self.active) {
+                let mut field = render(self.path);
                 if let Err(e) = check_value(&self.rules[i], &value, self.depth, &mut field) {
-                    self.record(i, e);
+                    record(self.found, i, e);
                 }
             }
             return Ok(());
@@ -434,29 +515,24 @@ impl<'de> serde::de::Visitor<'de> for Seek<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let items = self.next(|s| s == "[]");
-        let len = self.field.len();
+        if items == 0 {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            return Ok(());
+        }
         let mut i = 0usize;
         loop {
-            if items.is_empty() {
-                if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
-                    return Ok(());
-                }
-                continue;
-            }
-            {
-                use fmt::Write as _;
-                let _ = write!(self.field, "[{i}]");
-            }
+            let crumb = Crumb {
+                parent: self.path,
+                step: Step::Index(i),
+            };
             let seek = Seek {
                 rules: self.rules,
-                active: &items,
+                active: items,
                 depth: self.depth + 1,
-                field: &mut *self.field,
+                path: Some(&crumb),
                 found: &mut *self.found,
             };
-            let more = seq.next_element_seed(seek)?;
-            self.field.truncate(len);
-            if more.is_none() {
+            if seq.next_element_seed(seek)?.is_none() {
                 return Ok(());
             }
             i += 1;
@@ -464,27 +540,106 @@ impl<'de> serde::de::Visitor<'de> for Seek<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let len = self.field.len();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let key = key.as_str();
             let here = self.next(|s| s == key);
-            if here.is_empty() {
+            if here == 0 {
                 map.next_value::<serde::de::IgnoredAny>()?;
                 continue;
             }
-            if !self.field.is_empty() {
-                self.field.push('.');
-            }
-            self.field.push_str(key);
+            let crumb = Crumb {
+                parent: self.path,
+                step: Step::Key(key),
+            };
             map.next_value_seed(Seek {
                 rules: self.rules,
-                active: &here,
+                active: here,
                 depth: self.depth + 1,
-                field: &mut *self.field,
+                path: Some(&crumb),
                 found: &mut *self.found,
             })?;
-            self.field.truncate(len);
         }
+        Ok(())
+    }
+}
+
+/// A value every active rule applies to: a string is checked where it lies in the body, anything
+/// else as a `Value`.
+struct Leaf<'a>(Seek<'a>);
+
+impl Leaf<'_> {
+    fn check(self, value: &Value) {
+        let Seek {
+            rules,
+            active,
+            path,
+            found,
+            ..
+        } = self.0;
+        for i in indices(active) {
+            let rule = &rules[i];
+            if !rule.check.holds(value) {
+                record(found, i, broken(rule, render(path), &shown(value)));
+            }
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Leaf<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        let Seek {
+            rules,
+            active,
+            path,
+            found,
+            ..
+        } = self.0;
+        for i in indices(active) {
+            let rule = &rules[i];
+            if !rule.check.holds_str(s) {
+                record(found, i, broken(rule, render(path), s));
+            }
+        }
+        Ok(())
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.check(&Value::Bool(v));
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.check(&Value::from(v));
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.check(&Value::from(v));
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.check(&Value::from(v));
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.check(&Value::Null);
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.check(&Value::Null);
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        self.check(&value);
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.check(&value);
         Ok(())
     }
 }
@@ -691,17 +846,6 @@ mod tests {
         },
     ];
 
-    /// What the streaming pass must agree with: the body parsed into a `Value`, each rule walked
-    /// in table order, the first broken one reported.
-    fn by_value(rules: &'static [Rule], body: &[u8]) -> Option<(usize, ValidationError)> {
-        let json: Value = serde_json::from_slice(body).ok()?;
-        rules.iter().enumerate().find_map(|(i, rule)| {
-            check_value(rule, &json, 0, &mut String::new())
-                .err()
-                .map(|e| (i, e))
-        })
-    }
-
     #[test]
     fn the_streaming_body_check_agrees_with_the_value_walk() {
         let bodies: &[&str] = &[
@@ -730,5 +874,63 @@ mod tests {
         assert_eq!((index, e.field()), (1, r#"tags["aa"]"#));
         let (index, e) = check_body(MIXED, bodies[5].as_bytes()).unwrap();
         assert_eq!((index, e.field()), (0, "hooks[3].url"));
+        for body in bodies {
+            assert_eq!(
+                check_body(LEAVES, body.as_bytes()),
+                by_value(LEAVES, body.as_bytes()),
+                "{body}"
+            );
+        }
+        let body = br#"{"hooks": [1, 2, 3], "size": 10.5, "name": null}"#;
+        let (index, e) = check_body(LEAVES, body).unwrap();
+        assert_eq!((index, e.field(), e.rule()), (0, "hooks", "maxItems"));
+        assert_eq!(check_body(LEAVES, body), by_value(LEAVES, body));
+        let body = br#"{"hooks": [], "size": 10.5, "tags": {"a": 1}}"#;
+        let (index, e) = check_body(LEAVES, body).unwrap();
+        assert_eq!((index, e.field(), e.rule()), (1, "size", "maximum"));
+    }
+
+    /// Rules that all end on the value they reach (checked without building a `Value` for
+    /// strings).
+    static LEAVES: &[Rule] = &[
+        Rule {
+            location: Location::Body,
+            path: &["hooks"],
+            check: Check::MaxItems(2),
+        },
+        Rule {
+            location: Location::Body,
+            path: &["size"],
+            check: Check::Maximum {
+                value: 10.0,
+                exclusive: false,
+            },
+        },
+        Rule {
+            location: Location::Body,
+            path: &["tags"],
+            check: Check::MaxItems(0),
+        },
+        Rule {
+            location: Location::Body,
+            path: &["name"],
+            check: Check::MinLength(2),
+        },
+    ];
+
+    #[test]
+    fn a_leaf_rule_sees_every_kind_of_value() {
+        for body in [
+            r#"{"name": "a", "size": 3}"#,
+            r#"{"name": 5, "size": "11", "hooks": {"a": 1}}"#,
+            r#"{"name": "\u00e9", "size": -1e400}"#,
+            r#"{"name": true, "size": 1e3}"#,
+        ] {
+            assert_eq!(
+                check_body(LEAVES, body.as_bytes()),
+                by_value(LEAVES, body.as_bytes()),
+                "{body}"
+            );
+        }
     }
 }

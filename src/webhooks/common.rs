@@ -6,8 +6,40 @@ use super::Error;
 
 /// The signing secrets of a verifier: at least one, none blank, shared (`Arc`) by every clone of
 /// the verifier so that no request copies them.
-#[derive(Clone, Debug)]
-pub(super) struct Secrets(std::sync::Arc<[crate::SecretString]>);
+///
+/// Next to each secret it holds that secret's **keyed HMAC-SHA256 state** (the hash states after
+/// absorbing the key XOR ipad and XOR opad), computed once in [`Secrets::new`] and cloned per
+/// verification, instead of re-keying every secret on every call. That state is key material (it
+/// is enough to forge signatures), so it is treated like the secrets: it lives only here, is never
+/// printed (`Debug` is written by hand and shows the secrets as `***` only), and is overwritten
+/// when the last clone of the verifier is dropped, as the secrets are zeroized. (The `hmac` crate
+/// offers no `Zeroize`: the overwrite replaces each state with one keyed by the empty key, kept
+/// from being optimised away with `black_box`. The short-lived per-call copies are dropped without
+/// an overwrite, as the per-call keyed states were before.)
+#[derive(Clone)]
+pub(super) struct Secrets(std::sync::Arc<Keys>);
+
+/// What [`Secrets`] shares: the secrets and their keyed HMAC states, in the same order.
+struct Keys {
+    secrets: Box<[crate::SecretString]>,
+    keyed: Box<[hmac::Hmac<sha2::Sha256>]>,
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        for mac in self.keyed.iter_mut() {
+            *mac = hmac(b"", &[]);
+            std::hint::black_box(&*mac);
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Only the secrets, whose `Debug` is `***`; never the keyed states.
+        f.debug_tuple("Secrets").field(&self.0.secrets).finish()
+    }
+}
 
 impl Secrets {
     /// Refuses an empty list and empty or blank secrets; the error never shows a secret.
@@ -21,17 +53,27 @@ impl Secrets {
         if let Some(index) = secrets.iter().position(crate::SecretString::is_blank) {
             return Err(Error::BlankSecret { index });
         }
-        Ok(Self(secrets.into()))
+        let keyed = secrets
+            .iter()
+            .map(|secret| hmac(secret.expose_secret().as_bytes(), &[]))
+            .collect();
+        Ok(Self(std::sync::Arc::new(Keys {
+            secrets: secrets.into(),
+            keyed,
+        })))
     }
 
     /// Whether any `signature` is the HMAC-SHA256 of `parts` under any secret. Each secret costs
-    /// one pass over `parts`; every pair is compared in constant time, with no early exit, so the
-    /// time taken says nothing about which pair matched.
+    /// one pass over `parts` (from its pre-keyed state); every pair is compared in constant time,
+    /// with no early exit, so the time taken says nothing about which pair matched.
     pub(super) fn any_matches(&self, parts: &[&[u8]], signatures: &[[u8; 32]]) -> bool {
         use hmac::Mac;
         let mut matched = false;
-        for secret in self.0.iter() {
-            let mac = hmac(secret.expose_secret().as_bytes(), parts);
+        for keyed in self.0.keyed.iter() {
+            let mut mac = keyed.clone();
+            for part in parts {
+                mac.update(part);
+            }
             let expected = mac.finalize().into_bytes();
             for signature in signatures {
                 use subtle::ConstantTimeEq;

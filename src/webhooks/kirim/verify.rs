@@ -98,7 +98,9 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<Delivery, Error> {
-        let header = signature_header(headers)?;
+        let (name, value) = find_signature_header(headers)?;
+        let header =
+            ParsedHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })?;
         if body.len() > self.max_body_len {
             return Err(Error::BodyTooLarge {
                 limit: self.max_body_len,
@@ -107,7 +109,7 @@ impl Verifier {
         // The timestamp is signed as the text Kirim sent, not as a re-formatted integer.
         if !self.secrets.any_matches(
             &[header.timestamp_text.as_bytes(), b".", body],
-            &header.signatures,
+            header.signatures(),
         ) {
             return Err(Error::NoMatchingSignature);
         }
@@ -126,10 +128,17 @@ impl Verifier {
 
 /// Reads and parses the signature header (or its alias): the check the axum extractor makes
 /// before reading a body.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) fn signature_header(
     headers: &(impl Headers + ?Sized),
 ) -> Result<SignatureHeader, Error> {
-    let (name, value) = match headers.get(SIGNATURE_HEADER) {
+    let (name, value) = find_signature_header(headers)?;
+    SignatureHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })
+}
+
+/// The signature header's name and value (the alias when the header itself is absent).
+fn find_signature_header(headers: &(impl Headers + ?Sized)) -> Result<(&'static str, &str), Error> {
+    Ok(match headers.get(SIGNATURE_HEADER) {
         Some(value) => (SIGNATURE_HEADER, value),
         None => match headers.get(SIGNATURE_HEADER_ALIAS) {
             Some(value) => (SIGNATURE_HEADER_ALIAS, value),
@@ -139,8 +148,7 @@ pub(crate) fn signature_header(
                 })
             }
         },
-    };
-    SignatureHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })
+    })
 }
 
 /// A parsed `X-Kirim-Signature` value.
@@ -162,6 +170,31 @@ pub struct SignatureHeader {
 impl SignatureHeader {
     /// Parses a header value; the error says what is wrong.
     pub fn parse(value: &str) -> Result<Self, String> {
+        let parsed = ParsedHeader::parse(value)?;
+        Ok(Self {
+            timestamp: parsed.timestamp,
+            timestamp_text: parsed.timestamp_text.to_owned(),
+            signatures: parsed.signatures().to_vec(),
+        })
+    }
+}
+
+/// [`SignatureHeader`] borrowed from the header value, with the signatures in a fixed array:
+/// what [`Verifier::verify_at`] parses, so that a verification allocates nothing for the header.
+/// Same rules, same errors.
+struct ParsedHeader<'a> {
+    timestamp: i64,
+    timestamp_text: &'a str,
+    signatures: [[u8; 32]; MAX_SIGNATURES],
+    count: usize,
+}
+
+impl<'a> ParsedHeader<'a> {
+    fn signatures(&self) -> &[[u8; 32]] {
+        &self.signatures[..self.count]
+    }
+
+    fn parse(value: &'a str) -> Result<Self, String> {
         if value.len() > MAX_SIGNATURE_HEADER_LEN {
             return Err(format!(
                 "{} bytes long, more than the {MAX_SIGNATURE_HEADER_LEN} accepted",
@@ -169,7 +202,8 @@ impl SignatureHeader {
             ));
         }
         let mut timestamp = None;
-        let mut signatures = Vec::new();
+        let mut signatures = [[0u8; 32]; MAX_SIGNATURES];
+        let mut count = 0;
         for part in value.split(',') {
             let part = part.trim();
             if part.is_empty() {
@@ -190,27 +224,27 @@ impl SignatureHeader {
                     let seconds = val
                         .parse::<i64>()
                         .map_err(|_| "`t` is out of range".to_owned())?;
-                    timestamp = Some((seconds, val.to_owned()));
+                    timestamp = Some((seconds, val));
                 }
                 "v1" => {
-                    let mut bytes = [0u8; 32];
-                    if signatures.len() < MAX_SIGNATURES
-                        && hex::decode_to_slice(val.trim(), &mut bytes).is_ok()
+                    if count < MAX_SIGNATURES
+                        && hex::decode_to_slice(val.trim(), &mut signatures[count]).is_ok()
                     {
-                        signatures.push(bytes);
+                        count += 1;
                     }
                 }
                 _ => {}
             }
         }
         let (timestamp, timestamp_text) = timestamp.ok_or("no `t=` timestamp")?;
-        if signatures.is_empty() {
+        if count == 0 {
             return Err("no well-formed `v1=` signature (64 hex digits)".into());
         }
         Ok(Self {
             timestamp,
             timestamp_text,
             signatures,
+            count,
         })
     }
 }

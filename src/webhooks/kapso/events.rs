@@ -412,3 +412,83 @@ pub struct Conversation {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture and some awkward bodies, under headers that say the right thing, the wrong
+    /// thing or nothing: the one-pass parse, when it answers, answers what the `Value` path does.
+    #[test]
+    fn the_direct_parse_agrees_with_the_value_path() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webhooks");
+        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|e| e == "json")
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("kapso_"))
+            })
+            .map(|path| std::fs::read(path).unwrap())
+            .collect();
+        assert!(bodies.len() >= 10, "the Kapso fixtures are read");
+        for body in [
+            r#"{"type":"whatsapp.message.received","batch":true,"data":[{"message":{"id":"a"}}],"batch_info":{"size":"x"}}"#,
+            r#"{"type":5,"event":"e","batch":true,"data":[{"message":{"id":"a"}},{"conversation":{"id":"c"}}]}"#,
+            r#"{"type":"t","type":"u","batch":true,"data":[]}"#,
+            r#"{"type":"t","batch":true,"data":[{"message":1}]}"#,
+            r#"{"batch":true,"data":{}}"#,
+            r#"{"object":"whatsapp_business_account","batch":true,"data":[]}"#,
+            r#"{"object":"whatsapp_business_account","entry":[]}"#,
+            r#"{"object":"whatsapp_business_account","entry":5}"#,
+            r#"{"event":"e","data":{"message":{"id":"a"}}}"#,
+            r#"{"event":"e","data":{"x":1},"message":null}"#,
+            r#"{"event":"e","data":{"x":1},"conversation":{"id":"c"}}"#,
+            r#"{"event":"e","data":[1]}"#,
+            r#"{"type":5,"event":"x","message":{"id":"m"}}"#,
+            r#"{"message":{"id":"m"},"message":{"id":"n"}}"#,
+            r#"{"batch":false,"data":[1]}"#,
+            r#"{"message":{"id":"m","kapso":{"has_media":"no","direction":1}}}"#,
+            r#""str""#,
+            r#"{}"#,
+            r#"nope"#,
+        ] {
+            bodies.push(body.as_bytes().to_vec());
+        }
+        let mut direct = 0;
+        for body in &bodies {
+            for batch in [false, true] {
+                for batch_size in [None, Some(0), Some(1), Some(2), Some(50)] {
+                    for event in [None, Some(WebhookEvent::ProjectEvent)] {
+                        let delivery = Delivery {
+                            event: event.clone(),
+                            idempotency_key: None,
+                            payload_version: None,
+                            batch,
+                            batch_size,
+                        };
+                        let expected = parse_via_value(&delivery, body);
+                        if let Some(payload) = parse_direct(&delivery, body) {
+                            direct += 1;
+                            assert_eq!(
+                                Some(&payload),
+                                expected.as_ref().ok(),
+                                "{}",
+                                String::from_utf8_lossy(body)
+                            );
+                        }
+                        assert_eq!(
+                            format!("{:?}", parse(&delivery, body)),
+                            format!("{expected:?}")
+                        );
+                    }
+                }
+            }
+        }
+        assert!(direct > bodies.len(), "the one-pass parse answers often");
+    }
+}

@@ -407,3 +407,91 @@ pub struct KirimEnrichment {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture and some awkward bodies, under headers that say the right thing, the wrong
+    /// thing or nothing: the one-pass parse, when it answers, answers what the `Value` path does.
+    #[test]
+    fn the_direct_parse_agrees_with_the_value_path() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webhooks");
+        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|e| e == "json")
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("kirim_"))
+            })
+            .map(|path| std::fs::read(path).unwrap())
+            .collect();
+        assert!(bodies.len() >= 10, "the Kirim fixtures are read");
+        for body in [
+            r#"{"object":"whatsapp_business_account","entry":[],"kirim":{"media_url":5}}"#,
+            r#"{"object":"whatsapp_business_account","entry":[],"entry":[]}"#,
+            r#"{"object":"whatsapp_business_account","entry":{}}"#,
+            r#"{"type":"contact.created","id":5,"data":{"contact":{"id":"c","whatsapp_account":"x"}}}"#,
+            r#"{"type":"contact.created","type":"contact.updated","data":{"contact":{"id":"c"}}}"#,
+            r#"{"id":"e","type":"conversation.assigned","data":{"conversation":{"id":"c"}},"data":{}}"#,
+            r#"{"id":"e","type":"conversation.closed","data":{"conversation":{"id":"c"}}}"#,
+            r#"{"type":"contact.created"}"#,
+            r#"{"type":"message.created","data":[1]}"#,
+            r#"{"object":1,"type":"x","data":null,"livemode":"yes"}"#,
+            r#"{"data":{}}"#,
+            r#"[1]"#,
+            r#"{}"#,
+            r#"not json"#,
+        ] {
+            bodies.push(body.as_bytes().to_vec());
+        }
+        let sources = [
+            None,
+            Some(Source::Meta),
+            Some(Source::Kirim),
+            Some(Source::Other("kirimdev".into())),
+        ];
+        let events = [
+            None,
+            Some(EventType::ConversationAssigned),
+            Some(EventType::ConversationClosed),
+            Some(EventType::ContactCreated),
+            Some(EventType::ContactUpdated),
+            Some(EventType::MessageReceived),
+        ];
+        let mut direct = 0;
+        for body in &bodies {
+            for source in &sources {
+                for event in &events {
+                    let delivery = Delivery {
+                        timestamp: 0,
+                        event: event.clone(),
+                        event_id: None,
+                        delivery_id: None,
+                        attempt: None,
+                        source: source.clone(),
+                    };
+                    let expected = parse_via_value(&delivery, body);
+                    if let Some(event) = parse_direct(&delivery, body) {
+                        direct += 1;
+                        assert_eq!(
+                            Some(&event),
+                            expected.as_ref().ok(),
+                            "{}",
+                            String::from_utf8_lossy(body)
+                        );
+                    }
+                    assert_eq!(
+                        format!("{:?}", parse(&delivery, body)),
+                        format!("{expected:?}")
+                    );
+                }
+            }
+        }
+        assert!(direct > bodies.len(), "the one-pass parse answers often");
+    }
+}

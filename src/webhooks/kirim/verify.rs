@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::EventType;
-use crate::webhooks::common::{hmac_hex, unix_now, Secrets};
+use crate::webhooks::common::{decode_hex32, hmac_hex, unix_now, Secrets};
 use crate::webhooks::{meta, Error, Headers, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN};
 use crate::SecretString;
 
@@ -106,11 +106,23 @@ impl Verifier {
                 limit: self.max_body_len,
             });
         }
-        // The timestamp is signed as the text Kirim sent, not as a re-formatted integer.
-        if !self.secrets.any_matches(
-            &[header.timestamp_text.as_bytes(), b".", body],
-            header.signatures(),
-        ) {
+        // The timestamp is signed as the text Kirim sent, not as a re-formatted integer. `"{t}."`
+        // is fed as one part when it fits on the stack (one HMAC update less).
+        let text = header.timestamp_text.as_bytes();
+        let mut prefix = [0u8; 32];
+        let matched = match prefix.get_mut(..=text.len()) {
+            Some(slot) => {
+                let (digits, dot) = slot.split_at_mut(text.len());
+                digits.copy_from_slice(text);
+                dot[0] = b'.';
+                self.secrets
+                    .any_matches(&[&*slot, body], header.signatures())
+            }
+            None => self
+                .secrets
+                .any_matches(&[text, b".", body], header.signatures()),
+        };
+        if !matched {
             return Err(Error::NoMatchingSignature);
         }
         if let Some(tolerance) = self.tolerance {
@@ -227,9 +239,7 @@ impl<'a> ParsedHeader<'a> {
                     timestamp = Some((seconds, val));
                 }
                 "v1" => {
-                    if count < MAX_SIGNATURES
-                        && hex::decode_to_slice(val.trim(), &mut signatures[count]).is_ok()
-                    {
+                    if count < MAX_SIGNATURES && decode_hex32(val.trim(), &mut signatures[count]) {
                         count += 1;
                     }
                 }

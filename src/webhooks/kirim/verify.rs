@@ -98,9 +98,10 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<Delivery, Error> {
+        let mut signatures = [[0u8; 32]; MAX_SIGNATURES];
         let (name, value) = find_signature_header(headers)?;
-        let header =
-            ParsedHeader::parse(value).map_err(|reason| Error::MalformedHeader { name, reason })?;
+        let header = ParsedHeader::parse(value, &mut signatures)
+            .map_err(|reason| Error::MalformedHeader { name, reason })?;
         if body.len() > self.max_body_len {
             return Err(Error::BodyTooLarge {
                 limit: self.max_body_len,
@@ -182,7 +183,8 @@ pub struct SignatureHeader {
 impl SignatureHeader {
     /// Parses a header value; the error says what is wrong.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let parsed = ParsedHeader::parse(value)?;
+        let mut signatures = [[0u8; 32]; MAX_SIGNATURES];
+        let parsed = ParsedHeader::parse(value, &mut signatures)?;
         Ok(Self {
             timestamp: parsed.timestamp,
             timestamp_text: parsed.timestamp_text.to_owned(),
@@ -197,16 +199,16 @@ impl SignatureHeader {
 struct ParsedHeader<'a> {
     timestamp: i64,
     timestamp_text: &'a str,
-    signatures: [[u8; 32]; MAX_SIGNATURES],
-    count: usize,
+    signatures: &'a [[u8; 32]],
 }
 
 impl<'a> ParsedHeader<'a> {
-    fn signatures(&self) -> &[[u8; 32]] {
-        &self.signatures[..self.count]
+    fn signatures(&self) -> &'a [[u8; 32]] {
+        self.signatures
     }
 
-    fn parse(value: &'a str) -> Result<Self, String> {
+    /// Decodes the signatures into `buffer` (on the caller's stack, not copied on return).
+    fn parse(value: &'a str, buffer: &'a mut [[u8; 32]; MAX_SIGNATURES]) -> Result<Self, String> {
         if value.len() > MAX_SIGNATURE_HEADER_LEN {
             return Err(format!(
                 "{} bytes long, more than the {MAX_SIGNATURE_HEADER_LEN} accepted",
@@ -224,7 +226,7 @@ impl<'a> ParsedHeader<'a> {
             }
         };
         let mut timestamp = None;
-        let mut signatures = [[0u8; 32]; MAX_SIGNATURES];
+        let signatures = buffer;
         let mut count = 0;
         for part in value.split(',') {
             let part = trim(part);
@@ -263,8 +265,7 @@ impl<'a> ParsedHeader<'a> {
         Ok(Self {
             timestamp,
             timestamp_text,
-            signatures,
-            count,
+            signatures: &signatures[..count],
         })
     }
 }

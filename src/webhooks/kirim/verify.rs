@@ -250,10 +250,12 @@ impl<'a> ParsedHeader<'a> {
                         .map_err(|_| "`t` is out of range".to_owned())?;
                     timestamp = Some((seconds, val));
                 }
-                [b'v', b'1'] => {
-                    if count < MAX_SIGNATURES && decode_hex32(trim(val), &mut signatures[count]) {
-                        count += 1;
-                    }
+                // A malformed `v1`, or one more than `MAX_SIGNATURES`, is skipped like an unknown key.
+                [b'v', b'1']
+                    if count < MAX_SIGNATURES
+                        && decode_hex32(trim(val), &mut signatures[count]) =>
+                {
+                    count += 1;
                 }
                 _ => {}
             }

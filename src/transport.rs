@@ -35,8 +35,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error answer's body is kept when nothing is configured: 64 KiB.
 pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
-/// The header that makes a `POST` safe to repeat.
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The header that makes a `POST` safe to repeat (parsed once, at compile time).
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// What a generated client carries besides its base URL and `reqwest::Client`: the credentials,
 /// per-request settings, the retry policy and its budget. Built by [`ClientBuilder`]; its `Debug`
@@ -92,10 +92,11 @@ impl ClientState {
         let headers = request.headers_mut();
         headers.insert(self.auth_name.clone(), self.auth_value.clone());
         headers.insert(USER_AGENT, self.user_agent.clone());
-        if self.idempotency_keys && post && !headers.contains_key(IDEMPOTENCY_KEY) {
-            let key = uuid::Uuid::new_v4().hyphenated().to_string();
-            if let Ok(value) = HeaderValue::from_str(&key) {
-                headers.insert(HeaderName::from_static(IDEMPOTENCY_KEY), value);
+        if self.idempotency_keys && post && !headers.contains_key(&IDEMPOTENCY_KEY) {
+            let mut key = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            let key = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut key);
+            if let Ok(value) = HeaderValue::from_str(key) {
+                headers.insert(IDEMPOTENCY_KEY, value);
             }
         }
         *request.timeout_mut() = Some(self.timeout);
@@ -192,7 +193,7 @@ impl ClientState {
     ) -> (Attempt, u32) {
         let replay_safe = retry::replay_safe(
             request.method(),
-            request.headers().contains_key(IDEMPOTENCY_KEY),
+            request.headers().contains_key(&IDEMPOTENCY_KEY),
         );
         let mut template = request;
         let mut attempts: u32 = 1;
@@ -279,29 +280,16 @@ impl ClientState {
             true => usize::MAX,
             false => self.max_error_body_bytes,
         };
-        let mut body = bytes::BytesMut::new();
-        let mut truncated = false;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = cap.saturating_sub(body.len());
-                    if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
-                        truncated = true;
-                        break;
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => return Attempt::Transport(e),
-            }
-        }
+        let (body, truncated) = match read_body(&mut response, cap).await {
+            Ok(read) => read,
+            Err(e) => return Attempt::Transport(e),
+        };
         let headers = std::mem::take(response.headers_mut());
         if !status.is_success() {
             return Attempt::Failure(RawErrorResponse {
                 status,
                 headers,
-                body: body.freeze(),
+                body,
                 truncated,
                 attempts,
             });
@@ -321,9 +309,53 @@ impl ClientState {
             *plain.status_mut() = status;
             plain
         });
-        let body = reqwest::Body::from(body.freeze());
+        let body = reqwest::Body::from(body);
         Attempt::Success(head.map(|()| body).into())
     }
+}
+
+/// Reads a response's body, at most `cap` bytes of it; returns it and whether it was cut there.
+/// A body that arrives in one chunk (a small JSON answer usually does) is kept as it came,
+/// without a copy.
+async fn read_body(
+    response: &mut reqwest::Response,
+    cap: usize,
+) -> reqwest::Result<(bytes::Bytes, bool)> {
+    // The only chunk so far; then all of them, once a second one came.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut held = 0usize;
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap.saturating_sub(held);
+        let chunk = match chunk.len() > room {
+            true => {
+                truncated = true;
+                chunk.slice(..room)
+            }
+            false => chunk,
+        };
+        held += chunk.len();
+        match (&mut joined, first.take()) {
+            (Some(all), _) => all.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(earlier)) => {
+                let mut all = bytes::BytesMut::with_capacity(earlier.len() + chunk.len());
+                all.extend_from_slice(&earlier);
+                all.extend_from_slice(&chunk);
+                joined = Some(all);
+            }
+        }
+        if truncated {
+            break;
+        }
+    }
+    let body = match (joined, first) {
+        (Some(all), _) => all.freeze(),
+        (None, Some(only)) => only,
+        (None, None) => bytes::Bytes::new(),
+    };
+    Ok((body, truncated))
 }
 
 /// A body stream that yields one error: the [`RawErrorResponse`].

@@ -6,8 +6,40 @@ use super::Error;
 
 /// The signing secrets of a verifier: at least one, none blank, shared (`Arc`) by every clone of
 /// the verifier so that no request copies them.
-#[derive(Clone, Debug)]
-pub(super) struct Secrets(std::sync::Arc<[crate::SecretString]>);
+///
+/// Next to each secret it holds that secret's **keyed HMAC-SHA256 state** (the hash states after
+/// absorbing the key XOR ipad and XOR opad), computed once in [`Secrets::new`] and cloned per
+/// verification, instead of re-keying every secret on every call. That state is key material (it
+/// is enough to forge signatures), so it is treated like the secrets: it lives only here, is never
+/// printed (`Debug` is written by hand and shows the secrets as `***` only), and is overwritten
+/// when the last clone of the verifier is dropped, as the secrets are zeroized. (The `hmac` crate
+/// offers no `Zeroize`: the overwrite replaces each state with one keyed by the empty key, kept
+/// from being optimised away with `black_box`. The short-lived per-call copies are dropped without
+/// an overwrite, as the per-call keyed states were before.)
+#[derive(Clone)]
+pub(super) struct Secrets(std::sync::Arc<Keys>);
+
+/// What [`Secrets`] shares: the secrets and their keyed HMAC states, in the same order.
+struct Keys {
+    secrets: Box<[crate::SecretString]>,
+    keyed: Box<[hmac::Hmac<sha2::Sha256>]>,
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        for mac in self.keyed.iter_mut() {
+            *mac = hmac(b"", &[]);
+            std::hint::black_box(&*mac);
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Only the secrets, whose `Debug` is `***`; never the keyed states.
+        f.debug_tuple("Secrets").field(&self.0.secrets).finish()
+    }
+}
 
 impl Secrets {
     /// Refuses an empty list and empty or blank secrets; the error never shows a secret.
@@ -21,25 +53,75 @@ impl Secrets {
         if let Some(index) = secrets.iter().position(crate::SecretString::is_blank) {
             return Err(Error::BlankSecret { index });
         }
-        Ok(Self(secrets.into()))
+        let keyed = secrets
+            .iter()
+            .map(|secret| hmac(secret.expose_secret().as_bytes(), &[]))
+            .collect();
+        Ok(Self(std::sync::Arc::new(Keys {
+            secrets: secrets.into(),
+            keyed,
+        })))
     }
 
     /// Whether any `signature` is the HMAC-SHA256 of `parts` under any secret. Each secret costs
-    /// one pass over `parts`; every pair is compared in constant time, with no early exit, so the
-    /// time taken says nothing about which pair matched.
+    /// one pass over `parts` (from its pre-keyed state); every pair is compared in constant time,
+    /// with no early exit, so the time taken says nothing about which pair matched.
     pub(super) fn any_matches(&self, parts: &[&[u8]], signatures: &[[u8; 32]]) -> bool {
         use hmac::Mac;
         let mut matched = false;
-        for secret in self.0.iter() {
-            let mac = hmac(secret.expose_secret().as_bytes(), parts);
+        for keyed in self.0.keyed.iter() {
+            let mut mac = keyed.clone();
+            for part in parts {
+                mac.update(part);
+            }
             let expected = mac.finalize().into_bytes();
             for signature in signatures {
+                // Constant time: OR every byte's difference together, then one `subtle`
+                // comparison of the result (cheaper than `ct_eq` on the slices, which hides
+                // each byte from the optimiser in turn).
                 use subtle::ConstantTimeEq;
-                matched |= bool::from(expected.as_slice().ct_eq(signature));
+                let difference = expected
+                    .iter()
+                    .zip(signature)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+                matched |= bool::from(difference.ct_eq(&0));
             }
         }
         matched
     }
+}
+
+/// Decodes exactly 64 hex digits (either case) into 32 bytes; `false`, with `out` unspecified,
+/// for any other length or a non-hex digit. What `hex::decode_to_slice` into 32 bytes accepts,
+/// with a lookup table instead of a branch per digit (it runs on every verification).
+pub(super) fn decode_hex32(text: &str, out: &mut [u8; 32]) -> bool {
+    const INVALID: u8 = 0xff;
+    const TABLE: [u8; 256] = {
+        let mut table = [INVALID; 256];
+        let mut i = 0;
+        while i < 10 {
+            table[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            table[b'a' as usize + i] = 10 + i as u8;
+            table[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        table
+    };
+    let Ok(digits) = <&[u8; 64]>::try_from(text.as_bytes()) else {
+        return false;
+    };
+    let mut invalid = 0u8;
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (high, low) = (TABLE[usize::from(pair[0])], TABLE[usize::from(pair[1])]);
+        // An invalid digit is 0xff: its high bit survives the OR.
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0x0f);
+    }
+    invalid & 0x80 == 0
 }
 
 /// The system clock in unix seconds (0 before 1970, saturating far in the future).
@@ -95,5 +177,41 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -
 fn invalid_body(e: serde_json::Error) -> Error {
     Error::InvalidBody {
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex32;
+
+    /// The table decoder accepts and decodes exactly what `hex::decode_to_slice` does.
+    #[test]
+    fn decode_hex32_agrees_with_the_hex_crate() {
+        let good = "00ff10AbCdEf0123456789abcdefABCDEF0123456789aAbBcCdDeEfF99887766";
+        let mut inputs = vec![good.to_owned(), good.to_lowercase(), good[..62].to_owned()];
+        inputs.push(format!("{good}0"));
+        for (i, bad) in ["g", "G", " ", "é", "\0", "/", ":", "@", "`"]
+            .iter()
+            .enumerate()
+        {
+            let mut text = good.to_owned();
+            text.replace_range(i * 7..i * 7 + 1, bad);
+            inputs.push(text);
+        }
+        for text in &inputs {
+            let (mut ours, mut theirs) = ([0u8; 32], [0u8; 32]);
+            let ok = decode_hex32(text, &mut ours);
+            assert_eq!(
+                ok,
+                hex::decode_to_slice(text, &mut theirs).is_ok(),
+                "{text}"
+            );
+            if ok {
+                assert_eq!(ours, theirs, "{text}");
+            }
+        }
+        let mut out = [0u8; 32];
+        assert!(decode_hex32(good, &mut out));
+        assert_eq!(out[..2], [0x00, 0xff]);
     }
 }

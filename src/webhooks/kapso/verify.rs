@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::WebhookEvent;
 use crate::open_enum::open_enum;
-use crate::webhooks::common::{hmac_hex, Secrets};
+use crate::webhooks::common::{decode_hex32, hmac_hex, Secrets};
 use crate::webhooks::{Error, Headers, DEFAULT_MAX_BODY_LEN};
 use crate::SecretString;
 
@@ -106,7 +106,9 @@ fn parse_signature(value: &str) -> Result<[u8; 32], String> {
         ));
     }
     let mut bytes = [0u8; 32];
-    hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| "not hexadecimal".to_owned())?;
+    if !decode_hex32(hex_part, &mut bytes) {
+        return Err("not hexadecimal".to_owned());
+    }
     Ok(bytes)
 }
 

@@ -70,34 +70,124 @@ impl Event {
 /// (`"object": "whatsapp_business_account"` is Meta's). Unknown event types are kept as
 /// [`EventData::Other`].
 pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
-    let mut value: Value = json(body)?;
+    match parse_direct(delivery, body) {
+        Some(event) => Ok(event),
+        None => parse_via_value(delivery, body),
+    }
+}
+
+/// [`parse`] in one pass over the bytes, straight into the typed structs, for the shapes a
+/// delivery's headers announce (`X-Kirim-Source`, `X-Kirim-Event`). `None` when the body does
+/// not fit what was expected, or anything fails: [`parse_via_value`] then decides, so results
+/// and errors are exactly its own; this is only the fast way to the same result.
+fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Event> {
     let is_meta = match &delivery.source {
         Some(Source::Meta) => true,
         Some(Source::Kirim) => false,
-        Some(Source::Other(_)) | None => meta::is_meta_body(&value),
+        Some(Source::Other(_)) | None => {
+            serde_json::from_slice::<ObjectProbe>(body)
+                .ok()?
+                .object
+                .as_deref()
+                == Some(meta::OBJECT)
+        }
     };
     if is_meta {
-        let kirim = value
-            .as_object_mut()
-            .and_then(|object| object.remove("kirim"))
+        let mut payload: meta::Webhook = serde_json::from_slice(body).ok()?;
+        // `kirim` is not a field of `meta::Webhook`: it landed in `extra`.
+        let kirim = payload
+            .extra
+            .remove("kirim")
             .and_then(|block| serde_json::from_value(block).ok());
-        let payload: meta::Webhook = decode(value)?;
-        let event_type = delivery.event.clone().or_else(|| {
-            if payload.messages().next().is_some() {
-                Some(EventType::MessageReceived)
-            } else if payload.statuses().next().is_some() {
-                Some(EventType::MessageStatus)
-            } else {
-                None
-            }
-        });
-        return Ok(Event::Meta(Box::new(MetaEvent {
-            event_type,
-            payload,
-            kirim,
-        })));
+        return Some(meta_event(delivery, payload, kirim));
     }
-    let envelope: Envelope = decode(value)?;
+    match &delivery.event {
+        Some(EventType::ConversationAssigned) => typed(
+            body,
+            EventType::ConversationAssigned,
+            EventData::ConversationAssigned,
+        ),
+        Some(EventType::ConversationClosed) => typed(
+            body,
+            EventType::ConversationClosed,
+            EventData::ConversationClosed,
+        ),
+        Some(EventType::ContactCreated) => {
+            typed(body, EventType::ContactCreated, EventData::ContactCreated)
+        }
+        Some(EventType::ContactUpdated) => {
+            typed(body, EventType::ContactUpdated, EventData::ContactUpdated)
+        }
+        _ => {
+            let envelope: Envelope = serde_json::from_slice(body).ok()?;
+            envelope_event(envelope).ok()
+        }
+    }
+}
+
+/// An envelope whose `data` is read straight as `T`, when `type` is `expected`.
+fn typed<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    expected: EventType,
+    wrap: fn(T) -> EventData,
+) -> Option<Event> {
+    let envelope: TypedEnvelope<T> = serde_json::from_slice(body).ok()?;
+    let event_type = EventType::from(envelope.event_type);
+    if event_type != expected {
+        return None;
+    }
+    Some(Event::Kirim(Box::new(KirimEvent {
+        id: envelope.id,
+        event_type,
+        created_at: envelope.created_at,
+        livemode: envelope.livemode,
+        data: wrap(envelope.data),
+    })))
+}
+
+/// Only a body's `object`, when it is a string (the rest is skipped, not kept).
+#[derive(Deserialize)]
+struct ObjectProbe {
+    #[serde(default, deserialize_with = "lenient")]
+    object: Option<String>,
+}
+
+/// [`Envelope`] with its `data` typed.
+#[derive(Deserialize)]
+struct TypedEnvelope<T> {
+    #[serde(default, deserialize_with = "lenient")]
+    id: Option<String>,
+    #[serde(rename = "type")]
+    event_type: String,
+    #[serde(default, deserialize_with = "lenient")]
+    created_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    livemode: Option<bool>,
+    data: T,
+}
+
+fn meta_event(
+    delivery: &Delivery,
+    payload: meta::Webhook,
+    kirim: Option<KirimEnrichment>,
+) -> Event {
+    let event_type = delivery.event.clone().or_else(|| {
+        if payload.messages().next().is_some() {
+            Some(EventType::MessageReceived)
+        } else if payload.statuses().next().is_some() {
+            Some(EventType::MessageStatus)
+        } else {
+            None
+        }
+    });
+    Event::Meta(Box::new(MetaEvent {
+        event_type,
+        payload,
+        kirim,
+    }))
+}
+
+fn envelope_event(envelope: Envelope) -> Result<Event, Error> {
     let event_type = EventType::from(envelope.event_type);
     let data = match &event_type {
         EventType::ConversationAssigned => EventData::ConversationAssigned(decode(envelope.data)?),
@@ -114,6 +204,26 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
         livemode: envelope.livemode,
         data,
     })))
+}
+
+/// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, and
+/// the path for every body [`parse_direct`] leaves.
+fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
+    let mut value: Value = json(body)?;
+    let is_meta = match &delivery.source {
+        Some(Source::Meta) => true,
+        Some(Source::Kirim) => false,
+        Some(Source::Other(_)) | None => meta::is_meta_body(&value),
+    };
+    if is_meta {
+        let kirim = value
+            .as_object_mut()
+            .and_then(|object| object.remove("kirim"))
+            .and_then(|block| serde_json::from_value(block).ok());
+        let payload: meta::Webhook = decode(value)?;
+        return Ok(meta_event(delivery, payload, kirim));
+    }
+    envelope_event(decode(value)?)
 }
 
 #[derive(Deserialize)]
@@ -296,4 +406,92 @@ pub struct KirimEnrichment {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture and some awkward bodies, under headers that say the right thing, the wrong
+    /// thing or nothing: the one-pass parse, when it answers, answers what the `Value` path does.
+    #[test]
+    fn the_direct_parse_agrees_with_the_value_path() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webhooks");
+        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|e| e == "json")
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("kirim_"))
+            })
+            .map(|path| std::fs::read(path).unwrap())
+            .collect();
+        assert!(bodies.len() >= 10, "the Kirim fixtures are read");
+        for body in [
+            r#"{"object":"whatsapp_business_account","entry":[],"kirim":{"media_url":5}}"#,
+            r#"{"object":"whatsapp_business_account","entry":[],"entry":[]}"#,
+            r#"{"object":"whatsapp_business_account","entry":{}}"#,
+            r#"{"type":"contact.created","id":5,"data":{"contact":{"id":"c","whatsapp_account":"x"}}}"#,
+            r#"{"type":"contact.created","type":"contact.updated","data":{"contact":{"id":"c"}}}"#,
+            r#"{"id":"e","type":"conversation.assigned","data":{"conversation":{"id":"c"}},"data":{}}"#,
+            r#"{"id":"e","type":"conversation.closed","data":{"conversation":{"id":"c"}}}"#,
+            r#"{"type":"contact.created"}"#,
+            r#"{"type":"message.created","data":[1]}"#,
+            r#"{"object":1,"type":"x","data":null,"livemode":"yes"}"#,
+            r#"{"data":{}}"#,
+            r#"[1]"#,
+            r#"{}"#,
+            r#"not json"#,
+        ] {
+            bodies.push(body.as_bytes().to_vec());
+        }
+        let sources = [
+            None,
+            Some(Source::Meta),
+            Some(Source::Kirim),
+            Some(Source::Other("kirimdev".into())),
+        ];
+        let events = [
+            None,
+            Some(EventType::ConversationAssigned),
+            Some(EventType::ConversationClosed),
+            Some(EventType::ContactCreated),
+            Some(EventType::ContactUpdated),
+            Some(EventType::MessageReceived),
+        ];
+        let mut direct = 0;
+        for body in &bodies {
+            for source in &sources {
+                for event in &events {
+                    let delivery = Delivery {
+                        timestamp: 0,
+                        event: event.clone(),
+                        event_id: None,
+                        delivery_id: None,
+                        attempt: None,
+                        source: source.clone(),
+                    };
+                    let expected = parse_via_value(&delivery, body);
+                    if let Some(event) = parse_direct(&delivery, body) {
+                        direct += 1;
+                        assert_eq!(
+                            Some(&event),
+                            expected.as_ref().ok(),
+                            "{}",
+                            String::from_utf8_lossy(body)
+                        );
+                    }
+                    assert_eq!(
+                        format!("{:?}", parse(&delivery, body)),
+                        format!("{expected:?}")
+                    );
+                }
+            }
+        }
+        assert!(direct > bodies.len(), "the one-pass parse answers often");
+    }
 }

@@ -226,9 +226,16 @@ fn sign_headers_match_what_kapso_sends() {
 
 proptest! {
     #[test]
-    fn sign_then_verify_round_trips(body in proptest::collection::vec(any::<u8>(), 0..512), secret in "[ -~]{1,40}") {
+    fn sign_then_verify_round_trips(body in proptest::collection::vec(any::<u8>(), 0..512), secret in "[ -~]{0,20}[!-~][ -~]{0,19}") {
         let sig = kapso::sign(&secret, &body);
         prop_assert!(Verifier::new([secret.as_str()]).unwrap().verify(&[("X-Webhook-Signature", sig)], &body).is_ok());
+    }
+
+    #[test]
+    fn blank_secrets_are_refused_with_their_position(blank in "[ \t\r\n]{0,20}", before in 0usize..3) {
+        let mut secrets = vec!["whsec_fine".to_string(); before];
+        secrets.push(blank);
+        prop_assert_eq!(Verifier::new(secrets).unwrap_err(), Error::BlankSecret { index: before });
     }
 
     #[test]

@@ -410,11 +410,18 @@ proptest! {
     #[test]
     fn sign_then_verify_round_trips(
         body in proptest::collection::vec(any::<u8>(), 0..512),
-        secret in "[ -~]{1,40}",
+        secret in "[ -~]{0,20}[!-~][ -~]{0,19}",
         t in 0i64..4_000_000_000,
     ) {
         let header = kirim::sign(&[secret.as_str()], t, &body);
         prop_assert!(Verifier::new([secret.as_str()]).unwrap().verify_at(&[("X-Kirim-Signature", header)], &body, t).is_ok());
+    }
+
+    #[test]
+    fn blank_secrets_are_refused_with_their_position(blank in "[ \t\r\n]{0,20}", before in 0usize..3) {
+        let mut secrets = vec!["whsec_fine".to_string(); before];
+        secrets.push(blank);
+        prop_assert_eq!(Verifier::new(secrets).unwrap_err(), Error::BlankSecret { index: before });
     }
 
     #[test]

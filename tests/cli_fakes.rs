@@ -714,6 +714,41 @@ fn kapso_platform_commands_against_the_fake_and_listen() {
     assert_eq!(logged["event"], "whatsapp.conversation.created");
     assert_eq!(logged["webhook_id"], id.as_str());
 
+    // A second delivery; with one per page the listing follows the `after` cursor to the end.
+    cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "webhooks",
+            "test",
+            &id,
+            "--event",
+            "whatsapp.message.received",
+        ])
+        .assert()
+        .success();
+    assert!(listen.line().contains("kapso whatsapp.message.received"));
+    let out = cli(&env)
+        .args([
+            "kapso",
+            "platform",
+            "deliveries",
+            "list",
+            "--limit",
+            "1",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let logged: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(logged.len(), 2, "two pages of one: {logged:?}");
+    assert_ne!(logged[0]["id"], logged[1]["id"]);
+
     // Kapso refuses a test event the webhook does not subscribe to (422, exit 1); a phone-number
     // webhook without a secret is a usage error (exit 2); a malformed id never leaves (exit 2).
     let out = cli(&env)

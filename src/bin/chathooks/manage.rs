@@ -8,8 +8,9 @@ use chathooks::kapso::legacy::types as kapso_types;
 use chathooks::kapso::WebhookEvent;
 use chathooks::kirim::types as kirim_types;
 use chathooks::kirim::{EventType, SubscriptionStatus, UpdateWebhookSubscriptionRequest};
-use chathooks::SecretString;
+use chathooks::{Paginate, SecretString};
 use clap::{Args, Subcommand, ValueEnum};
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -544,24 +545,11 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
         KirimCommand::Me => show(&client.get_me().send().await.map_err(api)?.data, json),
         KirimCommand::Subscriptions(command) => match command {
             SubscriptionCommand::List { limit } => {
-                header(SUBSCRIPTION_COLUMNS, json);
-                let mut cursor: Option<String> = None;
-                for _ in 0..MAX_PAGES {
-                    let mut request = client.list_webhook_subscriptions();
-                    if let Some(limit) = limit {
-                        request = request.limit(limit);
-                    }
-                    if let Some(cursor) = &cursor {
-                        request = request.cursor(cursor.clone());
-                    }
-                    let page = request.send().await.map_err(api)?.into_inner();
-                    rows(&page.data, SUBSCRIPTION_COLUMNS, json)?;
-                    match page.next_cursor.filter(|_| page.has_more) {
-                        Some(next) => cursor = Some(next),
-                        None => return Ok(()),
-                    }
+                let mut request = client.list_webhook_subscriptions();
+                if let Some(limit) = limit {
+                    request = request.limit(limit);
                 }
-                Err(too_many_pages())
+                list(request, SUBSCRIPTION_COLUMNS, json).await
             }
             SubscriptionCommand::Get { id } => show(
                 &client
@@ -662,24 +650,11 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
         },
         KirimCommand::Deliveries(command) => match command {
             DeliveryCommand::List { limit } => {
-                header(DELIVERY_COLUMNS, json);
-                let mut cursor: Option<String> = None;
-                for _ in 0..MAX_PAGES {
-                    let mut request = client.list_webhook_deliveries();
-                    if let Some(limit) = limit {
-                        request = request.limit(limit);
-                    }
-                    if let Some(cursor) = &cursor {
-                        request = request.cursor(cursor.clone());
-                    }
-                    let page = request.send().await.map_err(api)?.into_inner();
-                    rows(&page.data, DELIVERY_COLUMNS, json)?;
-                    match page.next_cursor.filter(|_| page.has_more) {
-                        Some(next) => cursor = Some(next),
-                        None => return Ok(()),
-                    }
+                let mut request = client.list_webhook_deliveries();
+                if let Some(limit) = limit {
+                    request = request.limit(limit);
                 }
-                Err(too_many_pages())
+                list(request, DELIVERY_COLUMNS, json).await
             }
             DeliveryCommand::Replay {
                 id,
@@ -720,10 +695,21 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
 }
 
 /// Lists stop after this many pages (a server whose cursors never end cannot loop the CLI).
-const MAX_PAGES: u32 = 10_000;
+const MAX_PAGES: usize = 10_000;
 
-fn too_many_pages() -> Failure {
-    Failure::Failed(format!("stopped after {MAX_PAGES} pages"))
+/// Prints every item of a listing, page by page as the pages arrive. The library's pager follows
+/// the cursors and stops (with an error) on a repeated cursor or after [`MAX_PAGES`] pages.
+async fn list<R>(request: R, columns: &[(&str, usize)], json: bool) -> Result<(), Failure>
+where
+    R: Paginate,
+    R::Item: Serialize,
+{
+    header(columns, json);
+    let mut pages = request.paginate().max_pages(MAX_PAGES).pages();
+    while let Some(page) = pages.next().await {
+        rows(&R::into_items(page.map_err(api)?), columns, json)?;
+    }
+    Ok(())
 }
 
 /// An operation's error, as a CLI failure.
@@ -766,29 +752,17 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             url_contains,
             active,
         } => {
-            header(WEBHOOK_COLUMNS, json);
-            for page_number in 1..=MAX_PAGES {
-                let mut request = client
-                    .list_whatsapp_webhooks()
-                    .whatsapp_config_id(&config)
-                    .page(page_number);
-                if let Some(per_page) = per_page {
-                    request = request.per_page(per_page);
-                }
-                if let Some(text) = &url_contains {
-                    request = request.q_url_cont(text.clone());
-                }
-                if let Some(active) = active {
-                    request = request.q_active_eq(active);
-                }
-                let page = request.send().await.map_err(api)?.into_inner();
-                rows(&page.data, WEBHOOK_COLUMNS, json)?;
-                let total_pages = page.meta.and_then(|m| m.total_pages).unwrap_or(0);
-                if page.data.is_empty() || i64::from(page_number) >= total_pages {
-                    return Ok(());
-                }
+            let mut request = client.list_whatsapp_webhooks().whatsapp_config_id(&config);
+            if let Some(per_page) = per_page {
+                request = request.per_page(per_page);
             }
-            Err(too_many_pages())
+            if let Some(text) = url_contains {
+                request = request.q_url_cont(text);
+            }
+            if let Some(active) = active {
+                request = request.q_active_eq(active);
+            }
+            list(request, WEBHOOK_COLUMNS, json).await
         }
         WebhookCommand::Get { id, config } => show(
             &client
@@ -963,47 +937,34 @@ async fn kapso_platform(
             period,
             limit,
         }) => {
-            header(LOG_COLUMNS, json);
-            let mut after: Option<String> = None;
-            for _ in 0..MAX_PAGES {
-                let mut request = client.list_webhook_deliveries();
-                if let Some(status) = status {
-                    request = request.status(match status {
-                        LogStatus::Pending => "pending",
-                        LogStatus::Delivered => "delivered",
-                        LogStatus::Failed => "failed",
-                    });
-                }
-                if let Some(event) = &event {
-                    request = request.event(event.as_str());
-                }
-                if let Some(webhook) = &webhook {
-                    request = request.webhook_id(webhook.clone());
-                }
-                if errors_only {
-                    request = request.errors_only(true);
-                }
-                if let Some(period) = period {
-                    request = request.period(match period {
-                        Period::Day => types::DeliveryPeriod::X24h,
-                        Period::Week => types::DeliveryPeriod::X7d,
-                        Period::Month => types::DeliveryPeriod::X30d,
-                    });
-                }
-                if let Some(limit) = limit {
-                    request = request.limit(limit);
-                }
-                if let Some(cursor) = &after {
-                    request = request.after(cursor.clone());
-                }
-                let page = request.send().await.map_err(api)?.into_inner();
-                rows(&page.data, LOG_COLUMNS, json)?;
-                match page.paging.next.filter(|_| !page.data.is_empty()) {
-                    Some(next) => after = Some(next),
-                    None => return Ok(()),
-                }
+            let mut request = client.list_webhook_deliveries();
+            if let Some(status) = status {
+                request = request.status(match status {
+                    LogStatus::Pending => "pending",
+                    LogStatus::Delivered => "delivered",
+                    LogStatus::Failed => "failed",
+                });
             }
-            return Err(too_many_pages());
+            if let Some(event) = &event {
+                request = request.event(event.as_str());
+            }
+            if let Some(webhook) = webhook {
+                request = request.webhook_id(webhook);
+            }
+            if errors_only {
+                request = request.errors_only(true);
+            }
+            if let Some(period) = period {
+                request = request.period(match period {
+                    Period::Day => types::DeliveryPeriod::X24h,
+                    Period::Week => types::DeliveryPeriod::X7d,
+                    Period::Month => types::DeliveryPeriod::X30d,
+                });
+            }
+            if let Some(limit) = limit {
+                request = request.limit(limit);
+            }
+            return list(request, LOG_COLUMNS, json).await;
         }
     };
     match command {
@@ -1013,47 +974,36 @@ async fn kapso_platform(
             kind,
             url_contains,
             active,
-        } => {
-            header(PLATFORM_WEBHOOK_COLUMNS, json);
-            for page_number in 1..=MAX_PAGES {
-                let page = match &phone_number_id {
-                    Some(phone) => {
-                        let mut request = client
-                            .list_whatsapp_phone_number_webhooks()
-                            .phone_number_id(phone.as_str())
-                            .page(page_number);
-                        if let Some(per_page) = per_page {
-                            request = request.per_page(per_page);
-                        }
-                        if let Some(kind) = kind {
-                            request = request.kind(WebhookKind::from(kind.as_str()));
-                        }
-                        if let Some(text) = &url_contains {
-                            request = request.url_contains(text.clone());
-                        }
-                        if let Some(active) = active {
-                            request = request.active(active);
-                        }
-                        request.send().await.map_err(api)?.into_inner()
-                    }
-                    None => {
-                        let mut request = client.list_whatsapp_project_webhooks().page(page_number);
-                        if let Some(per_page) = per_page {
-                            request = request.per_page(per_page);
-                        }
-                        if let Some(kind) = kind {
-                            request = request.kind(WebhookKind::from(kind.as_str()));
-                        }
-                        request.send().await.map_err(api)?.into_inner()
-                    }
-                };
-                rows(&page.data, PLATFORM_WEBHOOK_COLUMNS, json)?;
-                if page.data.is_empty() || i64::from(page_number) >= page.meta.total_pages {
-                    return Ok(());
+        } => match phone_number_id {
+            Some(phone) => {
+                let mut request = client
+                    .list_whatsapp_phone_number_webhooks()
+                    .phone_number_id(phone);
+                if let Some(per_page) = per_page {
+                    request = request.per_page(per_page);
                 }
+                if let Some(kind) = kind {
+                    request = request.kind(WebhookKind::from(kind.as_str()));
+                }
+                if let Some(text) = url_contains {
+                    request = request.url_contains(text);
+                }
+                if let Some(active) = active {
+                    request = request.active(active);
+                }
+                list(request, PLATFORM_WEBHOOK_COLUMNS, json).await
             }
-            Err(too_many_pages())
-        }
+            None => {
+                let mut request = client.list_whatsapp_project_webhooks();
+                if let Some(per_page) = per_page {
+                    request = request.per_page(per_page);
+                }
+                if let Some(kind) = kind {
+                    request = request.kind(WebhookKind::from(kind.as_str()));
+                }
+                list(request, PLATFORM_WEBHOOK_COLUMNS, json).await
+            }
+        },
         PlatformWebhookCommand::Get { id } => show(
             &client
                 .get_whatsapp_project_webhook()

@@ -315,11 +315,14 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// The HTTP status, when known.
+    /// The HTTP status of the answer. Known when the error is converted right after the call (as
+    /// `send().await?` does); an error kept unconverted while other calls run on the same thread
+    /// may no longer know it (never a wrong one).
     pub fn status(&self) -> Option<StatusCode> {
         self.status
     }
-    /// The request id, when the response carried one.
+    /// The request id: the `X-Request-Id` header (known as for [`status`](Self::status)), else
+    /// the body's `request_id`.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
@@ -484,12 +487,19 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                 let headers = response.headers().clone();
                 api_error(status, &headers, Some(response.into_inner()), None, 1)
             }
-            P::InvalidResponsePayload(bytes, source) => Error::Decode(Box::new(DecodeError {
-                status: None,
-                request_id: body_request_id(&bytes),
-                source,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            })),
+            P::InvalidResponsePayload(bytes, source) => {
+                // The status and `X-Request-Id` the transport hook saw with this very body.
+                let (status, header_request_id) = match response::success_context(&bytes) {
+                    Some((status, request_id)) => (Some(status), request_id),
+                    None => (None, None),
+                };
+                Error::Decode(Box::new(DecodeError {
+                    status,
+                    request_id: header_request_id.or_else(|| body_request_id(&bytes)),
+                    source,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                }))
+            }
             P::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();

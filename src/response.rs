@@ -17,10 +17,11 @@
 //! # }
 //! ```
 
+use std::cell::RefCell;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
 /// The header that identifies a request (Kirim documents `X-Request-Id`).
@@ -154,10 +155,70 @@ impl RawErrorResponse {
     }
 }
 
+/// Bodies longer than this are not remembered for [`success_context`]: the record keeps its body
+/// alive until the thread's next answer.
+const REMEMBERED_BODY_MAX: usize = 1 << 20;
+
+/// The status and request id of the success answer whose body is `body`, as
+/// [`remember_success`] left them.
+struct SuccessContext {
+    body: bytes::Bytes,
+    status: StatusCode,
+    request_id: Option<HeaderValue>,
+}
+
+thread_local! {
+    static LAST_SUCCESS: RefCell<Option<SuccessContext>> = const { RefCell::new(None) };
+}
+
+/// Called by the transport hook with each success answer it hands to the generated code.
+///
+/// progenitor's `InvalidResponsePayload` (a 2xx body that does not decode) carries the body and
+/// nothing else, so [`crate::Error`]'s conversion would lose the status and `X-Request-Id`. The
+/// generated `send()` decodes the body in the same poll as the hook returns, and a caller's `?`
+/// converts the error right after, on the same thread: so the hook leaves a thread-local record
+/// of the answer, which [`success_context`] hands out only for **the very buffer** it was made
+/// for. The record holds a reference to that buffer, so no other body can share its address; an
+/// error converted on another thread or after another answer gets no status rather than a wrong
+/// one. Empty bodies (which share one static address) and bodies over 1 MiB are not recorded.
+pub(crate) fn remember_success(status: StatusCode, headers: &HeaderMap, body: &bytes::Bytes) {
+    let record = (!body.is_empty() && body.len() <= REMEMBERED_BODY_MAX).then(|| SuccessContext {
+        body: body.clone(),
+        status,
+        request_id: headers.get(REQUEST_ID).cloned(),
+    });
+    // During thread teardown the slot may be gone: then there is simply no record.
+    let _ = LAST_SUCCESS.try_with(|last| *last.borrow_mut() = record);
+}
+
+/// The status and request id of the success answer `body` came from, when this thread's last
+/// answer was that one (see [`remember_success`]); the record is consumed.
+pub(crate) fn success_context(body: &bytes::Bytes) -> Option<(StatusCode, Option<String>)> {
+    LAST_SUCCESS
+        .try_with(|last| {
+            let mut last = last.borrow_mut();
+            let same = last.as_ref().is_some_and(|record| {
+                record.body.as_ptr() == body.as_ptr() && record.body.len() == body.len()
+            });
+            if !same {
+                return None;
+            }
+            let record = last.take()?;
+            let request_id = record
+                .request_id
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned);
+            Some((record.status, request_id))
+        })
+        .ok()
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {

@@ -309,6 +309,7 @@ impl ClientState {
             *plain.status_mut() = status;
             plain
         });
+        crate::response::remember_success(status, head.headers(), &body);
         let body = reqwest::Body::from(body);
         Attempt::Success(head.map(|()| body).into())
     }

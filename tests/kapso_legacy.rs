@@ -617,7 +617,11 @@ async fn non_json_error_on_an_undocumented_status_keeps_the_body() {
 async fn a_response_without_an_id_is_a_decode_error_naming_it() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"url": "x"}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req_kapso_decode")
+                .set_body_json(json!({"data": {"url": "x"}})),
+        )
         .mount(&server)
         .await;
     let err: chathooks::Error = client
@@ -630,4 +634,8 @@ async fn a_response_without_an_id_is_a_decode_error_naming_it() {
         .into();
     assert!(matches!(err, chathooks::Error::Decode(_)), "{err:?}");
     assert!(err.to_string().contains("missing field `id`"), "{err}");
+    // The status and `X-Request-Id` of the answer reach a decode error.
+    assert_eq!(err.request_id(), Some("req_kapso_decode"));
+    assert_eq!(err.status(), Some(reqwest::StatusCode::OK));
+    assert!(err.to_string().contains("req_kapso_decode"), "{err}");
 }

@@ -593,11 +593,64 @@ async fn decode_error_names_the_field_and_the_request_id() {
         .await
         .unwrap_err()
         .into();
-    assert!(matches!(err, chathooks::Error::Decode(_)));
-    assert_eq!(err.request_id(), Some("req_missing_url"));
+    let chathooks::Error::Decode(decode) = &err else {
+        panic!("expected a decode error, got {err:?}");
+    };
+    // The `X-Request-Id` header wins over the body's `request_id`, as for API errors.
+    assert_eq!(err.request_id(), Some("req_01HXYZABCDEFGHJKMNPQRSTVWX"));
+    assert_eq!(decode.status(), Some(reqwest::StatusCode::OK));
     let message = err.to_string();
     assert!(message.contains("missing field `url`"), "{message}");
-    assert!(message.contains("req_missing_url"), "{message}");
+    assert!(
+        message.contains("req_01HXYZABCDEFGHJKMNPQRSTVWX"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn decode_errors_fall_back_to_the_body_request_id_and_never_borrow_another_answers() {
+    let (server, client) = setup().await;
+    let mut sub = subscription();
+    sub.as_object_mut().unwrap().remove("url");
+    Mock::given(method("GET"))
+        .and(path(format!("/webhook_subscriptions/{SUB}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": sub, "request_id": "req_body"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ok(json!({"data": {"bad": true}})))
+        .mount(&server)
+        .await;
+
+    // No header: the body's `request_id`.
+    let err: chathooks::Error = client
+        .get_webhook_subscription()
+        .id(SUB)
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(err.request_id(), Some("req_body"));
+    assert_eq!(err.status(), Some(reqwest::StatusCode::OK));
+
+    // A decode error converted after another answer arrived keeps what it can tell for sure (its
+    // body) and takes nothing from the later answer.
+    let late = client.get_me().send().await.unwrap_err();
+    let ok_again = client
+        .get_webhook_subscription()
+        .id(SUB)
+        .send()
+        .await
+        .unwrap_err();
+    drop(ok_again);
+    let late: chathooks::Error = late.into();
+    assert!(matches!(late, chathooks::Error::Decode(_)), "{late:?}");
+    assert_eq!(late.request_id(), None, "{late:?}");
+    assert_eq!(late.status(), None);
 }
 
 // ---- errors ----------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ use reqwest::StatusCode;
 
 /// The header that identifies a request (Kirim documents `X-Request-Id`).
 pub(crate) const REQUEST_ID: &str = "x-request-id";
+/// [`REQUEST_ID`] as a header name, so that a look-up on every answer does not parse the name.
+static REQUEST_ID_NAME: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static(REQUEST_ID);
 const RATE_LIMIT_LIMIT: &str = "x-ratelimit-limit";
 const RATE_LIMIT_REMAINING: &str = "x-ratelimit-remaining";
 const RATE_LIMIT_RESET: &str = "x-ratelimit-reset";
@@ -185,7 +188,7 @@ pub(crate) fn remember_success(status: StatusCode, headers: &HeaderMap, body: &b
     let record = (!body.is_empty() && body.len() <= REMEMBERED_BODY_MAX).then(|| SuccessContext {
         body: body.clone(),
         status,
-        request_id: headers.get(REQUEST_ID).cloned(),
+        request_id: headers.get(&REQUEST_ID_NAME).cloned(),
     });
     // During thread teardown the slot may be gone: then there is simply no record.
     let _ = LAST_SUCCESS.try_with(|last| *last.borrow_mut() = record);

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::delivery::{self, Attempt, DeliveryOutcome, DeliveryRecord};
 use super::server::{self, ApiRequest, ApiResponse, ServerHandle};
 use super::{
-    lock, now_unix, random_chars, rfc3339, uuid, DeliverError, DeliverySettings, Fault, Faults,
+    lock, random_chars, rfc3339, unix_now, uuid, DeliverError, DeliverySettings, Fault, Faults,
 };
 
 /// Kapso's retry schedule: the first attempt, then retries after 10 s, 40 s and 90 s
@@ -389,7 +389,7 @@ async fn run_delivery(
                 attempts: Vec::new(),
             },
             number,
-            created_at: now_unix(),
+            created_at: unix_now(),
             last_attempt_at: None,
             delivered_at: None,
             failed_at: None,
@@ -418,7 +418,7 @@ async fn run_delivery(
         let Some(webhook) = webhook else {
             update(&mut |d| {
                 d.record.outcome = DeliveryOutcome::Failed;
-                d.failed_at = Some(now_unix());
+                d.failed_at = Some(unix_now());
             });
             break;
         };
@@ -470,7 +470,7 @@ async fn run_delivery(
         };
         let succeeded = attempt.succeeded();
         let last = result.refused || index + 1 == SCHEDULE.len();
-        let now = now_unix();
+        let now = unix_now();
         update(&mut |d| {
             d.record.url = webhook.url.clone();
             d.record.attempts.push(attempt.clone());
@@ -982,7 +982,7 @@ fn delivery_log(data: &Data, req: &ApiRequest) -> ApiResponse {
         Some("30d") => 30 * 86_400,
         _ => 86_400,
     };
-    let since = now_unix() - period;
+    let since = unix_now() - period;
     let status_of = |d: &Delivery| match d.record.outcome {
         DeliveryOutcome::Pending => "pending",
         DeliveryOutcome::Delivered => "delivered",
@@ -1284,7 +1284,7 @@ fn fields(req: &ApiRequest, mode: Mode) -> Result<Fields, ApiResponse> {
 /// the legacy API fills the buffer settings (window 5 s, batch 50); the Platform API leaves them
 /// `null` and `buffer_events` empty while buffering is off (its create example).
 fn new_webhook(f: Fields, number: Option<usize>, mode: Mode) -> Webhook {
-    let now = now_unix();
+    let now = unix_now();
     let kind = f.kind.clone().unwrap_or_else(|| "kapso".into());
     let buffer_enabled = f.buffer_enabled.unwrap_or(false);
     let legacy = !mode.platform();
@@ -1388,5 +1388,5 @@ fn apply(w: &mut Webhook, f: Fields, mode: Mode) {
             w.buffer_events = vec![BUFFERABLE.into()];
         }
     }
-    w.updated_at = now_unix();
+    w.updated_at = unix_now();
 }

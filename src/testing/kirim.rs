@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::delivery::{self, Attempt, DeliveryOutcome, DeliveryRecord};
 use super::server::{self, ApiRequest, ApiResponse, ServerHandle};
 use super::{
-    lock, now_unix, parse_rfc3339, random_chars, rfc3339, ulid, DeliverError, DeliverySettings,
+    lock, parse_rfc3339, random_chars, rfc3339, ulid, unix_now, DeliverError, DeliverySettings,
     Fault, Faults,
 };
 use crate::SecretString;
@@ -198,7 +198,7 @@ impl FakeKirim {
 
     /// The signing secrets a subscription signs with now (empty for an unknown id).
     pub fn active_secrets(&self, subscription_id: &str) -> Vec<SecretString> {
-        let now = now_unix();
+        let now = unix_now();
         lock(&self.state.data)
             .subscriptions
             .iter()
@@ -248,7 +248,7 @@ impl FakeKirim {
                             attempts: Vec::new(),
                         },
                         body: bytes.clone(),
-                        created_at: now_unix(),
+                        created_at: unix_now(),
                     });
                     id
                 })
@@ -308,7 +308,7 @@ async fn run_delivery(state: Arc<Shared>, row_id: String) {
                 tokio::time::sleep(wait).await;
             }
         }
-        let now = now_unix();
+        let now = unix_now();
         let prepared = {
             let mut data = lock(&state.data);
             let Some(row) = data.deliveries.iter().find(|r| r.record.id == row_id) else {
@@ -439,7 +439,7 @@ async fn respond(state: &Arc<Shared>, req: &ApiRequest) -> ApiResponse {
     }
     if response.status.as_u16() < 500 {
         let write = !matches!(req.method.as_str(), "GET" | "HEAD");
-        let now = now_unix();
+        let now = unix_now();
         let (limit, used) = {
             let mut data = lock(&state.data);
             let minute = now / 60;
@@ -723,7 +723,7 @@ fn list_subscriptions(state: &Shared, req: &ApiRequest, rid: &str) -> ApiRespons
         Ok(p) => p,
         Err(e) => return e,
     };
-    let now = now_unix();
+    let now = unix_now();
     let data = lock(&state.data);
     page(
         data.subscriptions.iter().map(|s| (s.seq, s)),
@@ -822,7 +822,7 @@ fn create_subscription(state: &Shared, req: &ApiRequest, rid: &str) -> ApiRespon
         Ok(fields) => fields,
         Err(e) => return e,
     };
-    let now = now_unix();
+    let now = unix_now();
     let secret = Secret {
         id: ulid("sec"),
         value: format!("whsec_{}", random_chars(BASE62, 32)),
@@ -849,7 +849,7 @@ fn create_subscription(state: &Shared, req: &ApiRequest, rid: &str) -> ApiRespon
 }
 
 fn get_subscription(state: &Shared, id: &str, rid: &str) -> ApiResponse {
-    let now = now_unix();
+    let now = unix_now();
     match lock(&state.data).subscription(id) {
         Some(sub) => ok(200, subscription_json(sub, now), rid),
         None => not_found("webhook subscription", id, rid),
@@ -890,7 +890,7 @@ fn update_subscription(state: &Shared, id: &str, req: &ApiRequest, rid: &str) ->
         Ok(changes) => changes,
         Err(e) => return e,
     };
-    let now = now_unix();
+    let now = unix_now();
     let mut data = lock(&state.data);
     let Some(sub) = data.subscription(id) else {
         return not_found("webhook subscription", id, rid);
@@ -940,7 +940,7 @@ fn rotate_secret(state: &Shared, id: &str, req: &ApiRequest, rid: &str) -> ApiRe
             }
         },
     };
-    let now = now_unix();
+    let now = unix_now();
     let mut data = lock(&state.data);
     let Some(sub) = data.subscription(id) else {
         return not_found("webhook subscription", id, rid);
@@ -1021,7 +1021,7 @@ fn add_replay(data: &mut Data, original: &Row) -> String {
         seq,
         record,
         body: original.body.clone(),
-        created_at: now_unix(),
+        created_at: unix_now(),
     });
     id
 }

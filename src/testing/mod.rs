@@ -251,12 +251,8 @@ pub(crate) fn uuid() -> String {
     )
 }
 
-/// Now, in unix seconds.
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+/// Now, in unix seconds: the clock the verifiers read.
+pub(crate) use crate::webhooks::common::unix_now;
 
 /// Unix seconds as RFC 3339 UTC (`2026-11-25T12:00:00Z`).
 pub(crate) fn rfc3339(secs: i64) -> String {

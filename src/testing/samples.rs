@@ -16,7 +16,7 @@
 
 use serde_json::{json, Value};
 
-use super::{now_unix, random_chars, rfc3339, ulid, uuid};
+use super::{random_chars, rfc3339, ulid, unix_now, uuid};
 use crate::webhooks::{kapso as kapso_webhooks, kirim as kirim_webhooks};
 
 /// The Kirim.chat event types with a sample (the developers.kirim.chat catalogue).
@@ -57,7 +57,7 @@ fn wamid() -> String {
 /// `message.status`, Kirim's envelope (`id`, `type`, `created_at`, `livemode: false`, `data`) for
 /// the others. `None` for a type without a sample (see [`KIRIM_EVENTS`]).
 pub fn kirim(event_type: &str) -> Option<Value> {
-    let now = now_unix();
+    let now = unix_now();
     let meta = |value: Value| {
         json!({
             "object": "whatsapp_business_account",
@@ -135,7 +135,7 @@ pub fn kirim(event_type: &str) -> Option<Value> {
 
 /// A payload v2 body for a Kapso event type (see [`KAPSO_EVENTS`]); `None` for another type.
 pub fn kapso(event_type: &str) -> Option<Value> {
-    let now = now_unix();
+    let now = unix_now();
     let conversation = json!({
         "id": uuid(),
         "phone_number": format!("+{CUSTOMER}"),

@@ -125,7 +125,7 @@ pub(super) fn decode_hex32(text: &str, out: &mut [u8; 32]) -> bool {
 }
 
 /// The system clock in unix seconds (0 before 1970, saturating far in the future).
-pub(super) fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -38,7 +38,7 @@
 
 use std::fmt;
 
-mod common;
+pub(crate) mod common;
 pub mod dedupe;
 pub mod kapso;
 pub mod kirim;

@@ -78,6 +78,24 @@ async fn sequence(
         .await;
 }
 
+/// A Kapso (legacy) webhook creation: a `POST` without an `Idempotency-Key`. Returns the id.
+async fn create_kapso(client: &kapso::legacy::Client) -> Result<String, Error> {
+    let created = client
+        .create_whatsapp_webhook()
+        .whatsapp_config_id("c")
+        .body_map(|b| {
+            b.whatsapp_webhook(
+                kapso::legacy::types::NewWhatsappWebhook::builder()
+                    .url("https://example.com/h")
+                    .secret_key(chathooks::SecretString::from("s"))
+                    .events(vec![]),
+            )
+        })
+        .send()
+        .await?;
+    Ok(created.into_inner().data.id)
+}
+
 async fn create(client: &kirim::Client) -> Result<(), Error> {
     client
         .create_webhook_subscription()
@@ -398,21 +416,9 @@ async fn a_kapso_post_is_not_retried_after_a_503() {
         ResponseTemplate::new(201).set_body_json(json!({"data": {"id": "w"}})),
     )
     .await;
-    let err: Error = kapso_client(&server.uri())
-        .create_whatsapp_webhook()
-        .whatsapp_config_id("c")
-        .body_map(|b| {
-            b.whatsapp_webhook(
-                kapso::legacy::types::NewWhatsappWebhook::builder()
-                    .url("https://example.com/h")
-                    .secret_key(chathooks::SecretString::from("s"))
-                    .events(vec![]),
-            )
-        })
-        .send()
+    let err = create_kapso(&kapso_client(&server.uri()))
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
@@ -432,21 +438,8 @@ async fn a_kapso_post_is_retried_after_a_429() {
         ResponseTemplate::new(201).set_body_json(json!({"data": {"id": "w"}})),
     )
     .await;
-    let created = kapso_client(&server.uri())
-        .create_whatsapp_webhook()
-        .whatsapp_config_id("c")
-        .body_map(|b| {
-            b.whatsapp_webhook(
-                kapso::legacy::types::NewWhatsappWebhook::builder()
-                    .url("https://example.com/h")
-                    .secret_key(chathooks::SecretString::from("s"))
-                    .events(vec![]),
-            )
-        })
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.data.id, "w");
+    let created = create_kapso(&kapso_client(&server.uri())).await.unwrap();
+    assert_eq!(created, "w");
     assert_eq!(
         requests(&server).await.len(),
         2,
@@ -562,21 +555,9 @@ async fn a_connection_reset_mid_body_is_not_retried_for_a_kapso_post() {
         full_200(&json!({"data": {"id": "w"}})),
     ])
     .await;
-    let err: Error = kapso_client(&format!("http://{addr}"))
-        .create_whatsapp_webhook()
-        .whatsapp_config_id("c")
-        .body_map(|b| {
-            b.whatsapp_webhook(
-                kapso::legacy::types::NewWhatsappWebhook::builder()
-                    .url("https://example.com/h")
-                    .secret_key(chathooks::SecretString::from("s"))
-                    .events(vec![]),
-            )
-        })
-        .send()
+    let err = create_kapso(&kapso_client(&format!("http://{addr}")))
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(err.is_retryable(), "the caller may decide to retry");
     assert_eq!(

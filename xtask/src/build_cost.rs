@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::bench::median;
+
 const HANDWRITTEN_CLIENT: &str = include_str!("build_cost/handwritten_client.rs");
 const RECEIVING_FLOOR: &str = include_str!("build_cost/receiving_floor.rs");
 
@@ -170,19 +172,6 @@ impl Measured {
             .collect();
         median(cpu?)
     }
-}
-
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
 }
 
 /// How long one build took: wall-clock time, and the CPU time (user + system) of cargo and

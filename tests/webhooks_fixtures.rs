@@ -256,7 +256,13 @@ fn kapso_every_message_and_conversation_event() {
         let kapso::Payload::Event(event) = &payload else {
             panic!("{name}: one event");
         };
-        assert_eq!(event.event_type.as_ref(), Some(&kind), "{name}");
+        // v2 bodies carry no type: only the unsigned header names it.
+        assert_eq!(event.event_type, None, "{name}");
+        assert_eq!(
+            event.event_type_or_unsigned_header(&delivery),
+            Some(&kind),
+            "{name}"
+        );
         assert_eq!(event.id(), Some(id), "{name}");
         assert!(!event.is_project_event(), "{name}");
         if let Some(message) = &event.data.message {
@@ -293,6 +299,8 @@ fn kapso_the_documented_batch_with_batch_info() {
     assert_eq!(info.conversation_id.as_deref(), Some("conv_123"));
 }
 
+/// A batch body without `"batch": true` (Kapso announced it only in `X-Webhook-Batch`): its
+/// `data` array makes it a batch, with or without the unsigned header.
 #[test]
 fn kapso_a_batch_announced_only_by_its_header() {
     let headers = [
@@ -303,14 +311,18 @@ fn kapso_a_batch_announced_only_by_its_header() {
     let (delivery, payload) = kapso_payload("kapso_batch_header_only", &headers);
     assert!(delivery.batch);
     let kapso::Payload::Batch(batch) = &payload else {
-        panic!("the header makes it a batch");
+        panic!("the body's `data` array makes it a batch");
     };
     assert_eq!(batch.events.len(), 1);
     assert_eq!(batch.events[0].id(), Some("wamid.201"));
     assert_eq!(batch.info, None);
-    // Without the header, the same body is one event that keeps `data` as a field.
-    let (_, single) = kapso_payload("kapso_batch_header_only", &[]);
-    assert!(matches!(single, kapso::Payload::Event(_)));
+    assert!(batch
+        .events
+        .iter()
+        .all(|e| e.event_type == Some(WebhookEvent::MessageReceived)));
+    // Without the header (which is not signed), the same body is the same batch.
+    let (_, unannounced) = kapso_payload("kapso_batch_header_only", &[]);
+    assert_eq!(unannounced, payload);
 }
 
 #[test]
@@ -344,8 +356,12 @@ fn kapso_project_scope_events_are_recognised_and_keep_their_fields() {
         let [single] = payload.events() else {
             panic!("{name}: one event");
         };
-        assert!(single.is_project_event(), "{name}");
-        assert_eq!(single.event_type.as_ref().unwrap().as_str(), event);
+        // Recognised from the header, under the API that says it is unsigned.
+        assert_eq!(single.event_type, None, "{name}: the body names no type");
+        assert!(!single.is_project_event(), "{name}: not from the body");
+        let announced = single.event_type_or_unsigned_header(&delivery).unwrap();
+        assert_eq!(announced.as_str(), event);
+        assert!(kapso::PROJECT_EVENTS.contains(announced), "{name}");
         assert_eq!(
             single.data.phone_number_id.as_deref(),
             Some("123456789012345")

@@ -43,7 +43,12 @@ fn a_single_delivery_verifies_and_parses() {
     let events = kapso::parse(&delivery, SINGLE).unwrap().events().to_vec();
     assert_eq!(events.len(), 1);
     let event = &events[0];
-    assert_eq!(event.event_type, Some(WebhookEvent::MessageReceived));
+    // The body names no type; the unsigned header does, through the API that says so.
+    assert_eq!(event.event_type, None);
+    assert_eq!(
+        event.event_type_or_unsigned_header(&delivery),
+        Some(&WebhookEvent::MessageReceived)
+    );
     assert_eq!(event.id(), Some("wamid.HBgNNTY5OTk4NjU0MzIxFQIAEhgg"));
     let message = event.data.message.as_ref().unwrap();
     let kapso = message.kapso.as_ref().unwrap();
@@ -142,32 +147,23 @@ fn a_batch_yields_every_event_in_order() {
     assert_eq!(events[0].data.is_new_conversation, Some(true));
 }
 
+/// `X-Batch-Size` is not signed: a value that disagrees with the body, or is no count at all,
+/// changes nothing (it is kept as announced, or `None`); the body's events are the batch.
 #[test]
-fn a_batch_size_header_that_disagrees_is_an_error() {
+fn a_batch_size_header_that_disagrees_changes_nothing() {
     let sig = kapso::sign("k", BATCH);
-    let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", "4")];
-    let delivery = Verifier::new(["k"])
-        .unwrap()
-        .verify(&headers[..], BATCH)
+    let verifier = Verifier::new(["k"]).unwrap();
+    let plain = verifier
+        .verify(&[("X-Webhook-Signature", sig.as_str())][..], BATCH)
         .unwrap();
-    assert_eq!(
-        kapso::parse(&delivery, BATCH).unwrap_err(),
-        Error::BatchSizeMismatch { header: 4, body: 3 }
-    );
-    let headers = [
-        ("X-Webhook-Signature", sig.as_str()),
-        ("X-Batch-Size", "three"),
-    ];
-    assert!(matches!(
-        Verifier::new(["k"])
-            .unwrap()
-            .verify(&headers[..], BATCH)
-            .unwrap_err(),
-        Error::MalformedHeader {
-            name: "X-Batch-Size",
-            ..
-        }
-    ));
+    let expected = kapso::parse(&plain, BATCH).unwrap();
+    assert_eq!(expected.events().len(), 3);
+    for size in ["4", "0", "three", ""] {
+        let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", size)];
+        let delivery = verifier.verify(&headers[..], BATCH).unwrap();
+        assert_eq!(delivery.batch_size, size.parse().ok());
+        assert_eq!(kapso::parse(&delivery, BATCH).unwrap(), expected, "{size}");
+    }
 }
 
 #[test]
@@ -183,9 +179,10 @@ fn unknown_events_and_fields_are_kept() {
         .verify(&headers[..], body)
         .unwrap();
     let events = kapso::parse(&delivery, body).unwrap().events().to_vec();
+    assert_eq!(events[0].event_type, None);
     assert_eq!(
-        events[0].event_type,
-        Some(WebhookEvent::Other("workflow.execution.resumed".into()))
+        events[0].event_type_or_unsigned_header(&delivery),
+        Some(&WebhookEvent::Other("workflow.execution.resumed".into()))
     );
     assert_eq!(events[0].data.extra["future"], serde_json::json!([1, 2]));
     assert_eq!(events[0].id(), None);

@@ -132,13 +132,6 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// A batch's `X-Batch-Size` header disagrees with the number of events in its body.
-    BatchSizeMismatch {
-        /// What the header says.
-        header: usize,
-        /// How many events the body holds.
-        body: usize,
-    },
 }
 
 impl fmt::Display for Error {
@@ -170,10 +163,6 @@ impl fmt::Display for Error {
                 if *skew_secs >= 0 { "before" } else { "after" }
             ),
             Error::InvalidBody { reason } => write!(f, "the body is not a valid event: {reason}"),
-            Error::BatchSizeMismatch { header, body } => write!(
-                f,
-                "X-Batch-Size says {header} events but the batch holds {body}"
-            ),
         }
     }
 }

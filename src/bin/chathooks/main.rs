@@ -321,9 +321,9 @@ fn verify(
             kapso::Verifier::new(secrets.iter().map(String::as_str))
                 .map_err(invalid)?
                 .verify(headers, &body)
-                .and_then(|d| kapso::parse(&d, &body))
-                .map(|payload| {
-                    serve::kapso_events(&payload)
+                .and_then(|d| Ok((kapso::parse(&d, &body)?, d)))
+                .map(|(payload, d)| {
+                    serve::kapso_events(&payload, &d)
                         .into_iter()
                         .map(|(kind, id)| format!("{kind} {id}"))
                         .collect()

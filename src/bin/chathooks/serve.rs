@@ -291,8 +291,12 @@ fn kirim_event(delivery: &kirim::Delivery, event: &kirim::Event) -> (String, Str
 }
 
 /// The `(type, id)` of each event of a Kapso delivery: its events, or `meta <wamid>` for each
-/// message and status of a `kind: meta` body.
-pub(crate) fn kapso_events(payload: &kapso::Payload) -> Vec<(String, String)> {
+/// message and status of a `kind: meta` body. The type is the body's, else the one
+/// `X-Webhook-Event` announced (unsigned, but this is only printed).
+pub(crate) fn kapso_events(
+    payload: &kapso::Payload,
+    delivery: &kapso::Delivery,
+) -> Vec<(String, String)> {
     if let Some(meta) = payload.meta() {
         return meta
             .messages()
@@ -305,8 +309,7 @@ pub(crate) fn kapso_events(payload: &kapso::Payload) -> Vec<(String, String)> {
         .iter()
         .map(|e| {
             (
-                e.event_type
-                    .as_ref()
+                e.event_type_or_unsigned_header(delivery)
                     .map_or_else(|| "-".to_owned(), |k| k.as_str().to_owned()),
                 e.id().unwrap_or("-").to_owned(),
             )
@@ -336,7 +339,7 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
         (None, Some(verifier)) => verifier.verify(&headers, &body).and_then(|d| {
             let payload = kapso::parse(&d, &body)?;
             Ok((
-                kapso_events(&payload),
+                kapso_events(&payload, &d),
                 kapso::dedupe_key(&body).as_str().to_owned(),
             ))
         }),

@@ -95,8 +95,9 @@ pub struct BatchInfo {
 /// One Kapso event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
-    /// The event type: the body's `type` (or `event`), else `X-Webhook-Event`; `None` when
-    /// neither says.
+    /// The event type, from the signed body: its `type` (or `event`); `None` when the body names
+    /// none (Kapso's current v2 bodies name it only in the unsigned `X-Webhook-Event` header:
+    /// read that with [`Event::event_type_or_unsigned_header`]).
     pub event_type: Option<WebhookEvent>,
     /// The event's data, with unknown fields kept.
     pub data: EventData,
@@ -118,7 +119,19 @@ impl Event {
             })
     }
 
-    /// Whether this is one of the project-scope events ([`PROJECT_EVENTS`]).
+    /// The body's event type, else what the **unsigned** `X-Webhook-Event` header of `delivery`
+    /// announces. Kapso's current bodies carry no type, so this is often the only name there is;
+    /// but anyone replaying a captured delivery can set that header to anything, so do not
+    /// authorise or deduplicate on it (the dedupe key, [`dedupe_key`], never depends on it).
+    pub fn event_type_or_unsigned_header<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+    ) -> Option<&'a WebhookEvent> {
+        self.event_type.as_ref().or(delivery.event.as_ref())
+    }
+
+    /// Whether this is one of the project-scope events ([`PROJECT_EVENTS`]), by the body's event
+    /// type.
     pub fn is_project_event(&self) -> bool {
         self.event_type
             .as_ref()
@@ -126,47 +139,54 @@ impl Event {
     }
 }
 
-/// Parses a verified delivery's body.
+/// Parses a verified delivery's body. The signed body alone decides the result: no header
+/// (`X-Webhook-Event`, `X-Webhook-Batch`, `X-Batch-Size`; none is signed) changes it, so a
+/// captured delivery replayed with other header values parses to the same events.
 ///
 /// - A WhatsApp Cloud API body (`"object": "whatsapp_business_account"`, a `kind: meta`
 ///   webhook) is [`Payload::Meta`].
-/// - A batch (`"batch": true`, or `X-Webhook-Batch: true`) is [`Payload::Batch`]: every event of
-///   `data`, in order, and `batch_info`; its size must match `X-Batch-Size` when that header is
-///   present.
+/// - A batch is [`Payload::Batch`]: every event of `data`, in order, and `batch_info`. A body is
+///   a batch when it says `"batch": true`, or, without a `batch` field, when its `data` is an
+///   array. (Kapso's overview tells receivers to treat `X-Webhook-Batch: true` **or**
+///   `body.batch === true` as a batch and read `body.data`; reading the body's own `data` array
+///   covers both without trusting the unsigned header.)
 /// - Anything else is one event, [`Payload::Event`]: the payload itself, or
 ///   `{"event": …, "data": {…}}` as an older edition of Kapso's webhooks overview reads it (the
 ///   envelope is unwrapped).
 ///
-/// The event type is the body's `type` (or `event`), else `X-Webhook-Event`.
+/// The event type is the body's `type` (or `event`); see
+/// [`Event::event_type_or_unsigned_header`] for the header's. `delivery` is what
+/// [`Verifier::verify`](super::Verifier::verify) returned for this body; its header values only
+/// choose which decoding to try first, never the result.
 pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
     match parse_direct(delivery, body) {
         Some(payload) => Ok(payload),
-        None => parse_via_value(delivery, body),
+        None => parse_via_value(body),
     }
 }
 
-/// [`parse`] in one pass over the bytes, straight into the typed structs: a batch when the
-/// headers say so (`X-Webhook-Batch: true`), else one event read as [`EventData`] (whose `extra`
-/// then shows whether the body was something else: a Meta body, a batch, an envelope). `None`
-/// when the body is not what was expected, or anything fails: [`parse_via_value`] then decides,
-/// so results and errors are exactly its own; this is only the fast way to the same result.
+/// Whether a body object is a batch: `"batch": true`, or no boolean `batch` and a `data` array.
+fn is_batch(object: &Map<String, Value>) -> bool {
+    match object.get("batch") {
+        Some(Value::Bool(batch)) => *batch,
+        _ => object.get("data").is_some_and(Value::is_array),
+    }
+}
+
+/// [`parse`] in one pass over the bytes, straight into the typed structs: a batch first when the
+/// (unsigned) headers announce one (`X-Webhook-Batch: true`), checked against the body, else one
+/// event read as [`EventData`] (whose `extra` then shows whether the body was something else: a
+/// Meta body, a batch, an envelope). `None` when the body is not what was expected, or anything
+/// fails: [`parse_via_value`] then decides from the body alone, so results and errors are exactly
+/// its own; this is only the fast way to the same result.
 fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Payload> {
     if delivery.batch {
         let batch: BatchBody = serde_json::from_slice(body).ok()?;
-        if batch.object.as_deref() == Some(meta::OBJECT) {
+        // `data` is an array here; only an explicit `"batch": false` makes it no batch.
+        if batch.object.as_deref() == Some(meta::OBJECT) || batch.batch == Some(false) {
             return None;
         }
-        if delivery
-            .batch_size
-            .is_some_and(|size| size != batch.data.len())
-        {
-            return None;
-        }
-        let event_type = batch
-            .event_type
-            .or(batch.event)
-            .map(WebhookEvent::from)
-            .or_else(|| delivery.event.clone());
+        let event_type = batch.event_type.or(batch.event).map(WebhookEvent::from);
         let events = batch
             .data
             .into_iter()
@@ -187,7 +207,7 @@ fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Payload> {
             .ok()
             .map(|webhook| Payload::Meta(Box::new(webhook)));
     }
-    if extra.get("batch") == Some(&Value::Bool(true)) {
+    if is_batch(extra) {
         return None;
     }
     // An `{event, data}` envelope, unless the body has `message` or `conversation`; a `null` one
@@ -202,8 +222,7 @@ fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Payload> {
     let event_type = ["type", "event"]
         .iter()
         .find_map(|key| extra.get(*key).and_then(Value::as_str))
-        .map(WebhookEvent::from)
-        .or_else(|| delivery.event.clone());
+        .map(WebhookEvent::from);
     Some(Payload::Event(Box::new(Event { event_type, data })))
 }
 
@@ -213,6 +232,8 @@ fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Payload> {
 struct BatchBody {
     #[serde(default, deserialize_with = "lenient")]
     object: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    batch: Option<bool>,
     #[serde(rename = "type", default, deserialize_with = "lenient")]
     event_type: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -222,9 +243,9 @@ struct BatchBody {
     batch_info: Option<BatchInfo>,
 }
 
-/// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, and
-/// the path for every body [`parse_direct`] leaves.
-fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
+/// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, from the
+/// body alone, and the path for every body [`parse_direct`] leaves.
+fn parse_via_value(body: &[u8]) -> Result<Payload, Error> {
     let value: Value = json(body)?;
     if meta::is_meta_body(&value) {
         return Ok(Payload::Meta(Box::new(decode(value)?)));
@@ -237,10 +258,8 @@ fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
     let event_type = ["type", "event"]
         .iter()
         .find_map(|key| object.get(*key).and_then(Value::as_str))
-        .map(WebhookEvent::from)
-        .or_else(|| delivery.event.clone());
-    let is_batch = object.get("batch") == Some(&Value::Bool(true)) || delivery.batch;
-    if !is_batch {
+        .map(WebhookEvent::from);
+    if !is_batch(&object) {
         let enveloped = object.contains_key("event")
             && object.get("data").is_some_and(Value::is_object)
             && !object.contains_key("message")
@@ -263,14 +282,6 @@ fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
             reason: "a batch without a `data` array".into(),
         });
     };
-    if let Some(size) = delivery.batch_size {
-        if size != items.len() {
-            return Err(Error::BatchSizeMismatch {
-                header: size,
-                body: items.len(),
-            });
-        }
-    }
     let info = object
         .remove("batch_info")
         .and_then(|info| serde_json::from_value(info).ok());
@@ -471,7 +482,7 @@ mod tests {
                             batch,
                             batch_size,
                         };
-                        let expected = parse_via_value(&delivery, body);
+                        let expected = parse_via_value(body);
                         if let Some(payload) = parse_direct(&delivery, body) {
                             direct += 1;
                             assert_eq!(

@@ -13,8 +13,13 @@
 //! - Several secrets can be given: after you rotate `secret_key`, retries of older deliveries
 //!   still carry the old signature.
 //! - With buffering on, one delivery carries a batch `{"type": …, "batch": true, "data": [ … ],
-//!   "batch_info": {…}}` (or says so with `X-Webhook-Batch: true`); [`parse`] returns every
-//!   event in it, in order, and checks `X-Batch-Size`.
+//!   "batch_info": {…}}`; [`parse`] returns every event in it, in order. The body decides
+//!   (`"batch": true`, or a `data` array), never the unsigned `X-Webhook-Batch` and
+//!   `X-Batch-Size` headers.
+//! - Nothing a header says changes the parsed events or the dedupe key: no header but the
+//!   signature is signed. Kapso's current bodies carry no event type (it is only in
+//!   `X-Webhook-Event`): [`Event::event_type_or_unsigned_header`] reads it, under a name that
+//!   says what it is.
 //! - A webhook of `kind: meta` forwards the WhatsApp Cloud API body as Meta sent it:
 //!   [`Payload::Meta`], typed by [`crate::webhooks::meta`].
 //! - Project webhooks (Platform API) deliver the project-scope events [`PROJECT_EVENTS`]; their
@@ -23,22 +28,25 @@
 //! The event names are the client's: [`crate::kapso::WebhookEvent`].
 //!
 //! ```
-//! use chathooks::webhooks::dedupe::MemoryDedupe;
 //! use chathooks::webhooks::kapso::{self, Verifier};
 //!
 //! let body = br#"{"type":"whatsapp.message.received","batch":true,"data":[{"message":{"id":"wamid.A"}},{"message":{"id":"wamid.B"}}]}"#;
 //! // What Kapso sends; in a real receiver these come from the request.
-//! let headers = kapso::sign_headers("secret_key", body);
+//! let mut headers = kapso::sign_headers("secret_key", body);
 //!
 //! let verifier = Verifier::new(["secret_key", "previous_secret_key"])?;
-//! let seen = MemoryDedupe::new(10_000);
 //! let delivery = verifier.verify(&headers, body)?;
-//! if seen.check_and_set(&kapso::dedupe_key(body)) {
-//!     let payload = kapso::parse(&delivery, body)?;
-//!     let ids: Vec<_> = payload.events().iter().map(|e| e.id()).collect();
-//!     assert_eq!(ids, [Some("wamid.A"), Some("wamid.B")]);
-//! }
-//! assert!(!seen.check_and_set(&kapso::dedupe_key(body))); // the same body again: a duplicate
+//! let payload = kapso::parse(&delivery, body)?;
+//! let ids: Vec<_> = payload.events().iter().map(|e| e.id()).collect();
+//! assert_eq!(ids, [Some("wamid.A"), Some("wamid.B")]);
+//! let key = kapso::dedupe_key(body); // claim it in a `DedupeStore` before handling
+//!
+//! // The same body replayed with other (unsigned) headers: the same events, the same key.
+//! headers.retain(|(name, _)| name.starts_with("X-Webhook-Sig"));
+//! headers.push(("X-Idempotency-Key", "fresh".into()));
+//! let replay = verifier.verify(&headers, body)?;
+//! assert_eq!(kapso::parse(&replay, body)?, payload);
+//! assert_eq!(kapso::dedupe_key(body), key);
 //! # Ok::<(), chathooks::webhooks::Error>(())
 //! ```
 

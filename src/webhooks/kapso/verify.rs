@@ -71,7 +71,7 @@ impl Verifier {
         if !self.secrets.any_matches(&[body], &[signature]) {
             return Err(Error::NoMatchingSignature);
         }
-        Delivery::from_headers(headers)
+        Ok(Delivery::from_headers(headers))
     }
 }
 
@@ -147,11 +147,15 @@ open_enum! {
     }
 }
 
-/// What a verified delivery's headers say. None of them is signed: nothing security-relevant
-/// should rest on them (deduplicate with [`super::dedupe_key`], which hashes the signed body).
+/// What a verified delivery's headers **announce**. None of them is signed, so none decides
+/// anything: [`super::parse`] and [`super::dedupe_key`] read the signed body alone, and a
+/// header value that does not parse is kept as `None` rather than refusing the delivery (a
+/// replay with other header values is the same event with the same key). Keep them for logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
-    /// `X-Webhook-Event`: the event type.
+    /// `X-Webhook-Event`: the event type announced (**unsigned**). The body's own type is
+    /// [`super::Event::event_type`]; [`super::Event::event_type_or_unsigned_header`] falls back
+    /// to this one.
     pub event: Option<WebhookEvent>,
     /// `X-Idempotency-Key`: unique per event (for `kind: meta` webhooks, the SHA-256 of the
     /// payload). **Unsigned**: a replayed delivery can carry a fresh one. Use
@@ -159,22 +163,20 @@ pub struct Delivery {
     pub idempotency_key: Option<String>,
     /// `X-Webhook-Payload-Version`: `v1` (legacy) or `v2`.
     pub payload_version: Option<PayloadVersion>,
-    /// `X-Webhook-Batch: true`.
+    /// `X-Webhook-Batch: true` (**unsigned**; the body decides whether it is a batch).
     pub batch: bool,
-    /// `X-Batch-Size`, on batches.
+    /// `X-Batch-Size`, on batches (**unsigned**; `None` when absent or not a count). The
+    /// batch's own size is the number of its events.
     pub batch_size: Option<usize>,
 }
 
 impl Delivery {
-    fn from_headers(headers: &(impl Headers + ?Sized)) -> Result<Self, Error> {
-        let batch_size = match headers.get("X-Batch-Size") {
-            None => None,
-            Some(size) => Some(size.trim().parse().map_err(|_| Error::MalformedHeader {
-                name: "X-Batch-Size",
-                reason: "not a count".into(),
-            })?),
-        };
-        Ok(Self {
+    /// Reads the header values (leniently: a value that does not parse is `None`).
+    pub(crate) fn from_headers(headers: &(impl Headers + ?Sized)) -> Self {
+        let batch_size = headers
+            .get("X-Batch-Size")
+            .and_then(|size| size.trim().parse().ok());
+        Self {
             event: headers
                 .get("X-Webhook-Event")
                 .map(|e| WebhookEvent::from(e.trim())),
@@ -186,6 +188,6 @@ impl Delivery {
                 .get("X-Webhook-Batch")
                 .is_some_and(|b| b.trim().eq_ignore_ascii_case("true")),
             batch_size,
-        })
+        }
     }
 }

@@ -8,21 +8,27 @@ use crate::webhooks::common::{decode, json, lenient};
 use crate::webhooks::dedupe::DedupeKey;
 use crate::webhooks::{meta, Error};
 
-/// A parsed Kirim.chat delivery body.
+/// A parsed Kirim.chat delivery body. Which variant it is, its event type and its
+/// [dedupe key](Event::dedupe_key) are read from the signed body alone; the unsigned
+/// `X-Kirim-Source` and `X-Kirim-Event` headers change none of them (they stay readable, as sent,
+/// in [`Delivery`](super::Delivery), for logs).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// Kirim's own envelope (`X-Kirim-Source: kirim`).
+    /// Kirim's own envelope: any body that is not Meta's (Kirim sends it with
+    /// `X-Kirim-Source: kirim`).
     Kirim(Box<KirimEvent>),
-    /// Meta's WhatsApp Cloud API webhook, passed through (`X-Kirim-Source: meta`).
+    /// Meta's WhatsApp Cloud API webhook, passed through: a body whose `object` is
+    /// `whatsapp_business_account` (Kirim sends it with `X-Kirim-Source: meta`).
     Meta(Box<MetaEvent>),
 }
 
 /// A Meta passthrough delivery (`message.received`, `message.status`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetaEvent {
-    /// The event type: `X-Kirim-Event`, else read from the body (`message.received` when it holds
-    /// messages, `message.status` when it holds statuses, per Kirim's event catalogue).
+    /// The event type, read from the body: `message.received` when it holds messages,
+    /// `message.status` when it holds statuses (per Kirim's event catalogue), else `None`. What
+    /// `X-Kirim-Event` announced (unsigned) is [`Delivery::event`](super::Delivery::event).
     pub event_type: Option<EventType>,
     /// The WhatsApp Cloud API body, without Kirim's `kirim` block.
     pub payload: meta::Webhook,
@@ -65,21 +71,27 @@ impl Event {
     }
 }
 
-/// Parses a verified delivery's body. `X-Kirim-Source: meta` or `kirim` says which shape it is;
-/// with any other value (a public Kirim page shows `kirimdev`) or none, the body tells
-/// (`"object": "whatsapp_business_account"` is Meta's). Unknown event types are kept as
+/// Parses a verified delivery's body. The body alone decides what it is: Meta's WhatsApp Cloud
+/// API webhook when its `object` is `"whatsapp_business_account"`, Kirim's envelope otherwise,
+/// whatever `X-Kirim-Source` or `X-Kirim-Event` say (they are not signed: a captured delivery
+/// replayed with other values must not become another event). Unknown event types are kept as
 /// [`EventData::Other`].
+///
+/// `delivery` is what [`Verifier::verify`](super::Verifier::verify) returned for this body; its
+/// header values only choose which decoding to try first, never the result.
 pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
     match parse_direct(delivery, body) {
         Some(event) => Ok(event),
-        None => parse_via_value(delivery, body),
+        None => parse_via_value(body),
     }
 }
 
-/// [`parse`] in one pass over the bytes, straight into the typed structs, for the shapes a
-/// delivery's headers announce (`X-Kirim-Source`, `X-Kirim-Event`). `None` when the body does
-/// not fit what was expected, or anything fails: [`parse_via_value`] then decides, so results
-/// and errors are exactly its own; this is only the fast way to the same result.
+/// [`parse`] in one pass over the bytes, straight into the typed structs, trying first the shape
+/// a delivery's headers announce (`X-Kirim-Source`, `X-Kirim-Event`). The headers are unsigned,
+/// so they are only a guess: every path checks that the body is what it decoded (Meta's `object`
+/// or not; the envelope's own `type`). `None` when the body does not fit the guess, or anything
+/// fails: [`parse_via_value`] then decides from the body alone, so results and errors are exactly
+/// its own; this is only the fast way to the same result.
 fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Event> {
     let is_meta = match &delivery.source {
         Some(Source::Meta) => true,
@@ -94,12 +106,15 @@ fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Event> {
     };
     if is_meta {
         let mut payload: meta::Webhook = serde_json::from_slice(body).ok()?;
+        if payload.object.as_deref() != Some(meta::OBJECT) {
+            return None; // announced as Meta, but the body is not
+        }
         // `kirim` is not a field of `meta::Webhook`: it landed in `extra`.
         let kirim = payload
             .extra
             .remove("kirim")
             .and_then(|block| serde_json::from_value(block).ok());
-        return Some(meta_event(delivery, payload, kirim));
+        return Some(meta_event(payload, kirim));
     }
     match &delivery.event {
         Some(EventType::ConversationAssigned) => typed(
@@ -120,6 +135,9 @@ fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Event> {
         }
         _ => {
             let envelope: Envelope = serde_json::from_slice(body).ok()?;
+            if envelope.object.as_deref() == Some(meta::OBJECT) {
+                return None; // a Meta body
+            }
             envelope_event(envelope).ok()
         }
     }
@@ -133,8 +151,8 @@ fn typed<T: serde::de::DeserializeOwned>(
 ) -> Option<Event> {
     let envelope: TypedEnvelope<T> = serde_json::from_slice(body).ok()?;
     let event_type = EventType::from(envelope.event_type);
-    if event_type != expected {
-        return None;
+    if event_type != expected || envelope.object.as_deref() == Some(meta::OBJECT) {
+        return None; // the body says otherwise than the headers
     }
     Some(Event::Kirim(Box::new(KirimEvent {
         id: envelope.id,
@@ -155,6 +173,9 @@ struct ObjectProbe {
 /// [`Envelope`] with its `data` typed.
 #[derive(Deserialize)]
 struct TypedEnvelope<T> {
+    /// Only read to tell a Meta body apart.
+    #[serde(default, deserialize_with = "lenient")]
+    object: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     id: Option<String>,
     #[serde(rename = "type")]
@@ -166,20 +187,14 @@ struct TypedEnvelope<T> {
     data: T,
 }
 
-fn meta_event(
-    delivery: &Delivery,
-    payload: meta::Webhook,
-    kirim: Option<KirimEnrichment>,
-) -> Event {
-    let event_type = delivery.event.clone().or_else(|| {
-        if payload.messages().next().is_some() {
-            Some(EventType::MessageReceived)
-        } else if payload.statuses().next().is_some() {
-            Some(EventType::MessageStatus)
-        } else {
-            None
-        }
-    });
+fn meta_event(payload: meta::Webhook, kirim: Option<KirimEnrichment>) -> Event {
+    let event_type = if payload.messages().next().is_some() {
+        Some(EventType::MessageReceived)
+    } else if payload.statuses().next().is_some() {
+        Some(EventType::MessageStatus)
+    } else {
+        None
+    };
     Event::Meta(Box::new(MetaEvent {
         event_type,
         payload,
@@ -206,28 +221,26 @@ fn envelope_event(envelope: Envelope) -> Result<Event, Error> {
     })))
 }
 
-/// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, and
-/// the path for every body [`parse_direct`] leaves.
-fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
+/// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, from the
+/// body alone, and the path for every body [`parse_direct`] leaves.
+fn parse_via_value(body: &[u8]) -> Result<Event, Error> {
     let mut value: Value = json(body)?;
-    let is_meta = match &delivery.source {
-        Some(Source::Meta) => true,
-        Some(Source::Kirim) => false,
-        Some(Source::Other(_)) | None => meta::is_meta_body(&value),
-    };
-    if is_meta {
+    if meta::is_meta_body(&value) {
         let kirim = value
             .as_object_mut()
             .and_then(|object| object.remove("kirim"))
             .and_then(|block| serde_json::from_value(block).ok());
         let payload: meta::Webhook = decode(value)?;
-        return Ok(meta_event(delivery, payload, kirim));
+        return Ok(meta_event(payload, kirim));
     }
     envelope_event(decode(value)?)
 }
 
 #[derive(Deserialize)]
 struct Envelope {
+    /// Only read to tell a Meta body apart.
+    #[serde(default, deserialize_with = "lenient")]
+    object: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     id: Option<String>,
     #[serde(rename = "type")]
@@ -475,7 +488,7 @@ mod tests {
                         attempt: None,
                         source: source.clone(),
                     };
-                    let expected = parse_via_value(&delivery, body);
+                    let expected = parse_via_value(body);
                     if let Some(event) = parse_direct(&delivery, body) {
                         direct += 1;
                         assert_eq!(
@@ -485,6 +498,7 @@ mod tests {
                             String::from_utf8_lossy(body)
                         );
                     }
+                    // Whatever the unsigned headers say, the body decides.
                     assert_eq!(
                         format!("{:?}", parse(&delivery, body)),
                         format!("{expected:?}")

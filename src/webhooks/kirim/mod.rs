@@ -15,9 +15,12 @@
 //!   alias when `X-Kirim-Signature` is absent.
 //!
 //! Bodies come in two shapes: Kirim's own envelope `{id, type, created_at, livemode, data}`
-//! (`X-Kirim-Source: kirim`) and Meta's WhatsApp Cloud API webhook passed through verbatim
-//! (`meta`: `message.received`, `message.status`; see [`crate::webhooks::meta`]). Any other
-//! source value (a public Kirim page shows `kirimdev`) or none: the body tells which.
+//! (sent with `X-Kirim-Source: kirim`) and Meta's WhatsApp Cloud API webhook passed through
+//! verbatim (`meta`: `message.received`, `message.status`; see [`crate::webhooks::meta`]). The
+//! signed body tells which (`"object": "whatsapp_business_account"` is Meta's), whatever
+//! `X-Kirim-Source` says (`kirim`, `meta`, `kirimdev` on a public Kirim page, or nothing): that
+//! header, like `X-Kirim-Event`, is not signed, and is kept in [`Delivery`] only as what the
+//! delivery announced.
 //!
 //! The event names are the client's: [`crate::kirim::EventType`].
 

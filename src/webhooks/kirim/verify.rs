@@ -356,14 +356,16 @@ pub enum Source {
     Other(String),
 }
 
-/// What a verified delivery's headers say. Only `timestamp` is signed; the other headers are
-/// not, so nothing security-relevant should rest on them (deduplicate with
-/// [`super::Event::dedupe_key`], which reads the signed body).
+/// What a verified delivery's headers say. Only `timestamp` is signed; the other fields are what
+/// the unsigned headers **announce**, kept for logs: [`super::parse`] and
+/// [`super::Event::dedupe_key`] read the signed body instead, so a replay with other header
+/// values is still the same event with the same key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     /// The signed timestamp (unix seconds).
     pub timestamp: i64,
-    /// `X-Kirim-Event`: the event type.
+    /// `X-Kirim-Event`: the event type announced (**unsigned**; the event's own type is
+    /// [`super::Event::event_type`], from the body).
     pub event: Option<EventType>,
     /// `X-Kirim-Event-Id` (`evt_…`, or the `wamid` for Meta events). **Unsigned**: an attacker
     /// replaying a captured delivery within the tolerance can set it to anything, and for Meta
@@ -374,12 +376,14 @@ pub struct Delivery {
     pub delivery_id: Option<String>,
     /// `X-Kirim-Attempt`: 1 to 8.
     pub attempt: Option<u32>,
-    /// `X-Kirim-Source`.
+    /// `X-Kirim-Source`: the body's shape announced (**unsigned**; the body's `object` decides
+    /// which [`super::Event`] variant it is).
     pub source: Option<Source>,
 }
 
 impl Delivery {
-    fn from_headers(headers: &(impl Headers + ?Sized), timestamp: i64) -> Self {
+    /// Reads the header values; `timestamp` is the verified signed timestamp.
+    pub(crate) fn from_headers(headers: &(impl Headers + ?Sized), timestamp: i64) -> Self {
         let text = |name| headers.get(name).map(str::to_owned);
         Self {
             timestamp,

@@ -8,41 +8,21 @@
 //! tunnel to receive real deliveries, or point `chathooks trigger` or the fakes of
 //! `chathooks::testing` at it. `KIRIM_WEBHOOK_SECRET` may list several secrets separated by commas
 //! (during a rotation). Verification failures answer 401 (bad signature, stale timestamp) or 400
-//! (malformed delivery) through the `chathooks::webhooks::axum` extractors; a delivery seen before
-//! (same Kirim event id, same Kapso `X-Idempotency-Key`) answers 200 without being handled again,
-//! so the platform stops retrying it.
+//! (malformed delivery) through the `chathooks::webhooks::axum` extractors. Each delivery is
+//! handled once per dedupe key (read from the signed body: the Kirim event's `id`, the Kapso
+//! body's SHA-256): a delivery already handled answers 200 without being handled again, so the
+//! platform stops retrying it; one being handled right now answers 503 with `Retry-After`; and a
+//! handler that fails (here: any Kapso event whose text says "fail") answers 500, which releases
+//! the key, so the platform's retry is handled. All of that is the `Dedupe` layer's doing: the
+//! handlers only return their answer.
 
-use axum::extract::FromRef;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery, KirimDelivery, Rejection};
-use chathooks::webhooks::dedupe::MemoryDedupe;
+use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery, Once, Rejection};
+use chathooks::webhooks::dedupe::{Dedupe, MemoryDedupe};
 use chathooks::webhooks::{kapso, kirim};
-
-/// One platform's route state: its verifier and the shared dedupe store.
-#[derive(Clone)]
-struct Route<V> {
-    verifier: V,
-    dedupe: Dedupe,
-}
-
-impl FromRef<Route<kirim::Verifier>> for kirim::Verifier {
-    fn from_ref(route: &Route<kirim::Verifier>) -> Self {
-        route.verifier.clone()
-    }
-}
-
-impl FromRef<Route<kapso::Verifier>> for kapso::Verifier {
-    fn from_ref(route: &Route<kapso::Verifier>) -> Self {
-        route.verifier.clone()
-    }
-}
-
-impl<V> FromRef<Route<V>> for Dedupe {
-    fn from_ref(route: &Route<V>) -> Self {
-        route.dedupe.clone()
-    }
-}
 
 fn secrets(var: &str) -> Vec<String> {
     std::env::var(var)
@@ -56,35 +36,33 @@ fn secrets(var: &str) -> Vec<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // One store for both routes (keys carry their platform). With the `redis` feature,
+    // `RedisDedupe::connect(url)` shares it between replicas behind a load balancer.
     let dedupe = Dedupe::new(MemoryDedupe::new(100_000));
     let mut app = Router::new();
     let kirim_secrets = secrets("KIRIM_WEBHOOK_SECRET");
     if !kirim_secrets.is_empty() {
-        let route = Route {
-            verifier: kirim::Verifier::new(kirim_secrets)?,
-            dedupe: dedupe.clone(),
-        };
+        let verifier = kirim::Verifier::new(kirim_secrets)?;
         app = app.merge(
             Router::new()
                 .route("/kirim", post(on_kirim))
-                .with_state(route),
+                .with_state(verifier),
         );
     }
     let kapso_secrets = secrets("KAPSO_WEBHOOK_SECRET");
     if !kapso_secrets.is_empty() {
-        let route = Route {
-            verifier: kapso::Verifier::new(kapso_secrets)?,
-            dedupe,
-        };
+        let verifier = kapso::Verifier::new(kapso_secrets)?;
         app = app.merge(
             Router::new()
                 .route("/kapso", post(on_kapso))
-                .with_state(route),
+                .with_state(verifier),
         );
     }
     if !app.has_routes() {
         return Err("set KIRIM_WEBHOOK_SECRET and/or KAPSO_WEBHOOK_SECRET".into());
     }
+    // Completes each key when its handler answers 2xx, releases it otherwise.
+    let app = app.layer(dedupe);
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -95,8 +73,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Duplicates are answered 200 (the platform stops retrying) and printed; failures are answered
-/// 401/400 and their reason printed here, never sent back.
+/// Duplicates are answered 200 (the platform stops retrying), deliveries in flight 503, failures
+/// 401/400; each is printed here with its reason, which is never sent back.
 fn rejected(platform: &str, rejection: &Rejection) {
     println!(
         "{platform}  {} ({})",
@@ -106,9 +84,9 @@ fn rejected(platform: &str, rejection: &Rejection) {
 }
 
 async fn on_kirim(
-    delivery: Result<FirstSeen<KirimDelivery>, Rejection>,
+    delivery: Result<Once<KirimDelivery>, Rejection>,
 ) -> Result<&'static str, Rejection> {
-    let FirstSeen(delivery) = delivery.inspect_err(|r| rejected("kirim", r))?;
+    let Once(delivery) = delivery.inspect_err(|r| rejected("kirim", r))?;
     println!(
         "kirim  {} {} (attempt {})",
         delivery.event.event_type().map_or("-", |t| t.as_str()),
@@ -118,16 +96,28 @@ async fn on_kirim(
     Ok("ok")
 }
 
-async fn on_kapso(
-    delivery: Result<FirstSeen<KapsoDelivery>, Rejection>,
-) -> Result<&'static str, Rejection> {
-    let FirstSeen(delivery) = delivery.inspect_err(|r| rejected("kapso", r))?;
+async fn on_kapso(delivery: Result<Once<KapsoDelivery>, Rejection>) -> Response {
+    let Once(delivery) = match delivery {
+        Ok(delivery) => delivery,
+        Err(r) => {
+            rejected("kapso", &r);
+            return r.into_response();
+        }
+    };
     for event in delivery.payload.events() {
         println!(
             "kapso  {} {}",
-            event.event_type.as_ref().map_or("-", |t| t.as_str()),
+            // Kapso's current bodies name their event only in the unsigned header.
+            event
+                .event_type_or_unsigned_header(&delivery.headers)
+                .map_or("-", |t| t.as_str()),
             event.id().unwrap_or("-")
         );
     }
-    Ok("ok")
+    // A failing handler: the error answer releases the key, and Kapso's retry runs it again.
+    if String::from_utf8_lossy(&delivery.body).contains("fail") {
+        println!("kapso  handler failed: 500, the retry will be handled");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "handler failed").into_response();
+    }
+    "ok".into_response()
 }

@@ -17,8 +17,12 @@
 //! [`Rejection::reason`], or enable the `tracing` feature for a `tracing` warning per rejection.
 //! **500** is kept for the receiver's own trouble (a failing dedupe store).
 //!
-//! [`FirstSeen`] wraps either extractor with deduplication on the signed body's key: duplicates
-//! are answered **200** and never reach your handler.
+//! [`Once`] wraps either extractor with deduplication on the signed body's key, as a lease
+//! (see [`crate::webhooks::dedupe`]); the [`Dedupe`] layer on the route completes the lease when
+//! the handler answers 2xx and releases it otherwise, panics and dropped connections included.
+//! A delivery already handled is answered **200** without calling the handler; one that another
+//! attempt is handling right now, **503** with `Retry-After`. To store deliveries durably and
+//! handle them in worker processes instead, see `webhooks::inbox` (feature `redis`).
 //!
 //! ```
 //! use axum::{routing::post, Router};
@@ -63,14 +67,15 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::dedupe::{DedupeError, DedupeKey, DedupeStore};
+use super::dedupe::{Attempt, DedupeError, DedupeKey, Lease};
+pub use super::dedupe::Dedupe;
 use super::{kapso, kirim, Error};
 
 /// A verified, parsed Kirim.chat delivery.
@@ -99,7 +104,7 @@ pub struct KapsoDelivery {
     pub body: Bytes,
 }
 
-/// A delivery that carries a [`DedupeKey`]: what [`FirstSeen`] needs.
+/// A delivery that carries a [`DedupeKey`]: what [`Once`] needs.
 pub trait Deduplicable {
     /// The key to deduplicate on.
     fn dedupe_key(&self) -> &DedupeKey;
@@ -117,72 +122,44 @@ impl Deduplicable for KapsoDelivery {
     }
 }
 
-/// The dedupe store [`FirstSeen`] uses, in your router state (reachable with `FromRef`).
-/// Cloning shares the store.
-#[derive(Clone)]
-pub struct Dedupe(Arc<dyn DedupeStore>);
-
-impl Dedupe {
-    /// Wraps a store ([`MemoryDedupe`](crate::webhooks::dedupe::MemoryDedupe),
-    /// `RedisDedupe`, or yours).
-    pub fn new(store: impl DedupeStore + 'static) -> Self {
-        Self(Arc::new(store))
-    }
-
-    /// The store, e.g. to [`forget`](DedupeStore::forget) a key when handling failed.
-    pub fn store(&self) -> &dyn DedupeStore {
-        &*self.0
-    }
-}
-
-impl fmt::Debug for Dedupe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Dedupe(..)")
-    }
-}
-
-/// A verified delivery seen for the first time. A duplicate (same [`DedupeKey`] within the
-/// store's TTL) is answered **200** without calling the handler, so the platform stops retrying;
-/// a store failure is answered **500**, so it retries later.
+/// A verified delivery that this request now holds the dedupe lease for: the handler runs once
+/// per key. Needs the [`Dedupe`] layer on the route (`Router::layer(dedupe)`), which completes
+/// the lease when the handler answers 2xx and releases it otherwise (any other status, a panic,
+/// a dropped connection), so the platform's retry is handled. Nothing to call in the handler.
 ///
-/// The key is recorded before the handler runs: if handling fails, call
-/// [`DedupeStore::forget`] so that the platform's retry gets through.
+/// | the key is | answer | handler |
+/// |---|---|---|
+/// | new | the handler's; completed on 2xx, released otherwise | runs |
+/// | done (a retry or replay of a handled delivery) | **200** `duplicate` | not called |
+/// | in flight (another attempt, on any replica, is running) | **503** `in flight` with `Retry-After` (both platforms retry it; Kirim honours `Retry-After`) | not called |
+/// | unknown: the store failed | **500** `internal error` (the platform retries) | not called |
+///
+/// Used without the layer it answers **500** and says why in [`Rejection::reason`]
+/// ([`RejectionReason::MissingLayer`]), never handling a delivery it cannot complete.
 ///
 /// ```
 /// use axum::{extract::FromRef, routing::post, Router};
-/// use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery};
-/// use chathooks::webhooks::{dedupe::MemoryDedupe, kapso};
+/// use chathooks::webhooks::axum::{KapsoDelivery, Once};
+/// use chathooks::webhooks::dedupe::{Dedupe, MemoryDedupe};
+/// use chathooks::webhooks::kapso;
 ///
-/// #[derive(Clone)]
-/// struct AppState {
-///     kapso: kapso::Verifier,
-///     dedupe: Dedupe,
-/// }
-/// impl FromRef<AppState> for kapso::Verifier {
-///     fn from_ref(state: &AppState) -> Self { state.kapso.clone() }
-/// }
-/// impl FromRef<AppState> for Dedupe {
-///     fn from_ref(state: &AppState) -> Self { state.dedupe.clone() }
-/// }
-///
-/// async fn on_kapso(FirstSeen(delivery): FirstSeen<KapsoDelivery>) -> &'static str {
+/// async fn on_kapso(Once(delivery): Once<KapsoDelivery>) -> Result<&'static str, (axum::http::StatusCode, &'static str)> {
 ///     println!("{} events", delivery.payload.events().len());
-///     "ok"
+///     // An error answer releases the key: the platform's retry runs this handler again.
+///     Ok("ok")
 /// }
 ///
 /// # fn main() -> Result<(), chathooks::webhooks::Error> {
 /// let app: Router = Router::new()
 ///     .route("/hooks/kapso", post(on_kapso))
-///     .with_state(AppState {
-///         kapso: kapso::Verifier::new(["secret_key"])?,
-///         dedupe: Dedupe::new(MemoryDedupe::new(100_000)),
-///     });
+///     .layer(Dedupe::new(MemoryDedupe::new(100_000)))
+///     .with_state(kapso::Verifier::new(["secret_key"])?);
 /// # let _ = app;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct FirstSeen<T>(pub T);
+pub struct Once<T>(pub T);
 
 /// Why a delivery was rejected, in detail (for logs, never for the sender).
 #[derive(Debug)]
@@ -192,10 +169,15 @@ pub enum RejectionReason {
     Webhook(Error),
     /// The body could not be read (the connection broke, …).
     BodyRead(String),
-    /// [`FirstSeen`]: the delivery was already handled (answered 200).
+    /// [`Once`]: the delivery was already handled (answered 200).
     Duplicate(DedupeKey),
-    /// [`FirstSeen`]: the dedupe store failed (answered 500).
+    /// [`Once`]: another attempt holds the key's lease (answered 503 with `Retry-After`).
+    InFlight(DedupeKey),
+    /// [`Once`]: the dedupe store failed (answered 500).
     Dedupe(DedupeError),
+    /// [`Once`] was used on a route without the [`Dedupe`] layer, so nothing would complete
+    /// or release its lease (answered 500).
+    MissingLayer,
 }
 
 impl fmt::Display for RejectionReason {
@@ -204,7 +186,16 @@ impl fmt::Display for RejectionReason {
             RejectionReason::Webhook(e) => e.fmt(f),
             RejectionReason::BodyRead(e) => write!(f, "the body could not be read: {e}"),
             RejectionReason::Duplicate(key) => write!(f, "a duplicate delivery ({key})"),
+            RejectionReason::InFlight(key) => write!(
+                f,
+                "another attempt is handling this delivery ({key}); the platform will retry"
+            ),
             RejectionReason::Dedupe(e) => e.fmt(f),
+            RejectionReason::MissingLayer => write!(
+                f,
+                "the Once extractor needs the dedupe layer on its route \
+                 (Router::layer(chathooks::webhooks::dedupe::Dedupe::new(store)))"
+            ),
         }
     }
 }
@@ -215,6 +206,8 @@ impl fmt::Display for RejectionReason {
 pub struct Rejection {
     status: StatusCode,
     reason: RejectionReason,
+    /// `Retry-After` seconds, on a 503.
+    retry_after: Option<u64>,
 }
 
 impl Rejection {
@@ -225,10 +218,14 @@ impl Rejection {
         } else {
             tracing::warn!(status = status.as_u16(), reason = %reason, "webhook delivery rejected");
         }
-        Self { status, reason }
+        Self {
+            status,
+            reason,
+            retry_after: None,
+        }
     }
 
-    /// The status the rejection answers with (200 for a duplicate).
+    /// The status the rejection answers with (200 for a duplicate, 503 for a delivery in flight).
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -244,6 +241,7 @@ impl Rejection {
             StatusCode::OK => "duplicate",
             StatusCode::UNAUTHORIZED => "invalid signature",
             StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
+            StatusCode::SERVICE_UNAVAILABLE => "in flight",
             StatusCode::INTERNAL_SERVER_ERROR => "internal error",
             _ => "bad request",
         }
@@ -275,7 +273,13 @@ impl From<Error> for Rejection {
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        (self.status, self.public_text()).into_response()
+        let mut response = (self.status, self.public_text()).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -348,27 +352,153 @@ where
     }
 }
 
-impl<S, T> FromRequest<S> for FirstSeen<T>
+impl<S, T> FromRequest<S> for Once<T>
 where
     S: Send + Sync,
     T: FromRequest<S, Rejection = Rejection> + Deduplicable + Send,
-    Dedupe: FromRef<S>,
 {
     type Rejection = Rejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(slot) = req.extensions().get::<LeaseSlot>().cloned() else {
+            return Err(Rejection::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                RejectionReason::MissingLayer,
+            ));
+        };
         let delivery = T::from_request(req, state).await?;
-        let dedupe = Dedupe::from_ref(state);
-        match dedupe.0.first_seen(delivery.dedupe_key()).await {
-            Ok(true) => Ok(Self(delivery)),
-            Ok(false) => Err(Rejection::new(
+        let key = delivery.dedupe_key();
+        match slot.dedupe.claim(key).await {
+            Ok(Attempt::New(lease)) => {
+                slot.put(lease);
+                Ok(Self(delivery))
+            }
+            Ok(Attempt::Done) => Err(Rejection::new(
                 StatusCode::OK,
-                RejectionReason::Duplicate(delivery.dedupe_key().clone()),
+                RejectionReason::Duplicate(key.clone()),
             )),
+            Ok(Attempt::InFlight) => {
+                let mut rejection = Rejection::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    RejectionReason::InFlight(key.clone()),
+                );
+                let lease = slot.dedupe.lease_length();
+                rejection.retry_after = Some(
+                    lease
+                        .as_secs()
+                        .saturating_add(u64::from(lease.subsec_nanos() > 0))
+                        .max(1),
+                );
+                Err(rejection)
+            }
             Err(e) => Err(Rejection::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 RejectionReason::Dedupe(e),
             )),
         }
+    }
+}
+
+/// Where [`Once`] leaves its lease for the [`Dedupe`] layer (a request extension).
+#[derive(Clone)]
+struct LeaseSlot {
+    dedupe: Dedupe,
+    lease: Arc<Mutex<Option<Lease>>>,
+}
+
+impl LeaseSlot {
+    fn put(&self, lease: Lease) {
+        *self.lease.lock().unwrap_or_else(|p| p.into_inner()) = Some(lease);
+    }
+
+    fn take(&self) -> Option<Lease> {
+        self.lease.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// The dedupe layer: `Router::layer(dedupe)` brackets each request of the routes it wraps, so
+/// that a [`Once`] extractor's lease is completed when the answer is 2xx and released otherwise
+/// (released in the background when the request's future is dropped: a panic, a closed
+/// connection). The completion is awaited before the answer is sent, so the platform never hears
+/// 2xx for a delivery that is not recorded as handled. Routes without [`Once`] pass through.
+impl<S> tower_layer::Layer<S> for Dedupe {
+    type Service = DedupeService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        DedupeService {
+            inner,
+            dedupe: self.clone(),
+        }
+    }
+}
+
+/// The service of the [`Dedupe`] layer (see its `Layer` impl).
+#[derive(Clone, Debug)]
+pub struct DedupeService<S> {
+    inner: S,
+    dedupe: Dedupe,
+}
+
+impl<S, B, R> tower_service::Service<axum::http::Request<B>> for DedupeService<S>
+where
+    S: tower_service::Service<axum::http::Request<B>, Response = axum::http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: axum::http::Request<B>) -> Self::Future {
+        let slot = LeaseSlot {
+            dedupe: self.dedupe.clone(),
+            lease: Arc::default(),
+        };
+        request.extensions_mut().insert(slot.clone());
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            // If this future is dropped (or the handler panics), `slot` drops with it, and so does
+            // the lease in it: released in the background.
+            let answer = answer.await;
+            let lease = slot.take();
+            if let Some(lease) = lease {
+                let succeeded = answer
+                    .as_ref()
+                    .is_ok_and(|response| response.status().is_success());
+                let outcome = if succeeded {
+                    lease.complete().await
+                } else {
+                    lease.release().await
+                };
+                // The answer stands either way: a failed completion leaves the key held until its
+                // lease runs out (at least once); a failed release, the same.
+                #[cfg(feature = "tracing")]
+                match outcome {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(
+                        completed = succeeded,
+                        "the dedupe lease was lost while the handler ran"
+                    ),
+                    Err(e) => tracing::warn!(
+                        completed = succeeded,
+                        error = %e,
+                        "recording the delivery's outcome in the dedupe store failed"
+                    ),
+                }
+                #[cfg(not(feature = "tracing"))]
+                let _ = outcome;
+            }
+            answer
+        })
     }
 }

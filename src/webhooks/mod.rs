@@ -32,9 +32,17 @@
 //! (`subtle`). A verifier refuses empty or blank secrets when it is built, shares its secrets
 //! between clones (`Arc`), and never shows them in `Debug` output or error messages.
 //!
+//! Every decision (which event it is, its type, its dedupe key) rests on the signed bytes; the
+//! unsigned headers are kept as what a delivery announced, for logs.
+//!
+//! Handing each event to the application once, with nothing lost: [`dedupe`] (claim a key as a
+//! lease, complete it when handled, release it when not), and with the `redis` feature,
+//! `inbox` (a durable inbox on Redis Streams, with workers in their own processes).
+//!
 //! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), [`meta`] (the WhatsApp Cloud
-//! API payload both platforms carry), [`dedupe`] (keys from signed data and the stores),
-//! `common.rs` (the verifier core both platforms share), `axum.rs` and `http.rs`.
+//! API payload both platforms carry), [`dedupe`] (keys from signed data, the lease stores and
+//! the lease guard), `inbox/` (the Redis Streams inbox and its workers), `common.rs` (the
+//! verifier core both platforms share), `axum.rs` and `http.rs`.
 
 use std::fmt;
 
@@ -47,7 +55,7 @@ pub mod meta;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(feature = "http")]
-mod http;
+pub mod http;
 
 /// The longest signature header accepted. Real ones are about 80 bytes a secret.
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;

@@ -1,14 +1,14 @@
 //! `fake`, `listen` and `trigger`: the commands that run or talk to servers on this machine.
 
-use std::collections::HashSet;
 use std::net::Ipv4Addr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chathooks::testing::{samples, DeliveryRecord, FakeKapso, FakeKirim};
+use chathooks::webhooks::dedupe::{Claim, DedupeStore, MemoryDedupe};
 use chathooks::webhooks::{kapso, kirim};
 use clap::Args;
 use serde_json::{json, Value};
@@ -214,7 +214,8 @@ struct Listener {
     kirim: Option<kirim::Verifier>,
     kapso: Option<kapso::Verifier>,
     json: bool,
-    seen: Arc<Mutex<HashSet<String>>>,
+    /// Bounded: the oldest keys are forgotten first.
+    seen: Arc<MemoryDedupe>,
 }
 
 pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> {
@@ -248,7 +249,7 @@ pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> 
         kirim,
         kapso,
         json,
-        seen: Arc::default(),
+        seen: Arc::new(MemoryDedupe::new(100_000)),
     };
     if json {
         println!("{}", json!({"listening": format!("http://{addr}")}));
@@ -333,15 +334,12 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
     let verdict = match (&state.kirim, &state.kapso) {
         (Some(verifier), _) => verifier.verify(&headers, &body).and_then(|d| {
             let event = kirim::parse(&d, &body)?;
-            let key = event.dedupe_key(&body).as_str().to_owned();
+            let key = event.dedupe_key(&body);
             Ok((vec![kirim_event(&d, &event)], key))
         }),
         (None, Some(verifier)) => verifier.verify(&headers, &body).and_then(|d| {
             let payload = kapso::parse(&d, &body)?;
-            Ok((
-                kapso_events(&payload, &d),
-                kapso::dedupe_key(&body).as_str().to_owned(),
-            ))
+            Ok((kapso_events(&payload, &d), kapso::dedupe_key(&body)))
         }),
         (None, None) => Err(chathooks::webhooks::Error::NoSecrets),
     };
@@ -352,11 +350,15 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
     };
     match verdict {
         Ok((events, key)) => {
-            let duplicate = !state
-                .seen
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key);
+            // Printing cannot fail: each new key is completed at once.
+            let duplicate = match state.seen.claim(&key, Duration::from_secs(60)).await {
+                Ok(Claim::New(token)) => {
+                    let _ = state.seen.complete(&key, &token).await;
+                    false
+                }
+                Ok(_) => true,
+                Err(_) => false,
+            };
             let verdict = if duplicate {
                 "verified (duplicate)"
             } else {

@@ -56,6 +56,8 @@ pub mod meta;
 pub mod axum;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "redis")]
+pub mod inbox;
 
 /// The longest signature header accepted. Real ones are about 80 bytes a secret.
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;

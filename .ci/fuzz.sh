@@ -31,7 +31,7 @@ printf ' v1 = %s , t = 1764000000 ,v1=,v0=ab' "$(printf 'A%.0s' $(seq 64))" \
     > fuzz/corpus/kirim_signature_header/seed-two
 
 status=0
-for target in kirim_signature_header event_parser; do
+for target in kirim_signature_header event_parser signed_bytes_only; do
     echo "== cargo fuzz run $target (${seconds}s)"
     if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds"; then
         echo "fuzz target $target failed; see fuzz/artifacts/$target/" >&2

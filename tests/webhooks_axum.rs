@@ -273,10 +273,9 @@ where
                 let answer = kirim_behaviour(run);
                 async move {
                     let mut response = answer.await;
-                    response.headers_mut().insert(
-                        "x-dedupe-key",
-                        d.dedupe_key.as_str().parse().unwrap(),
-                    );
+                    response
+                        .headers_mut()
+                        .insert("x-dedupe-key", d.dedupe_key.as_str().parse().unwrap());
                     response
                 }
             }),
@@ -288,10 +287,9 @@ where
                 let answer = kapso_behaviour(run);
                 async move {
                     let mut response = answer.await;
-                    response.headers_mut().insert(
-                        "x-dedupe-key",
-                        d.dedupe_key.as_str().parse().unwrap(),
-                    );
+                    response
+                        .headers_mut()
+                        .insert("x-dedupe-key", d.dedupe_key.as_str().parse().unwrap());
                     response
                 }
             }),
@@ -384,9 +382,13 @@ async fn once_answers_duplicates_200_without_calling_the_handler() {
         .await
         .unwrap();
     assert_eq!(first.key.as_deref(), Some("kirim:evt_dup"));
-    let again = post_signed(format!("{base}/kirim"), kirim_headers(now() - 1), KIRIM_BODY)
-        .await
-        .unwrap();
+    let again = post_signed(
+        format!("{base}/kirim"),
+        kirim_headers(now() - 1),
+        KIRIM_BODY,
+    )
+    .await
+    .unwrap();
     assert_eq!((again.status, again.text.as_str()), (200, "duplicate"));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 
@@ -567,7 +569,10 @@ async fn once_without_the_layer_is_a_500_that_says_why() {
                 }
             }),
         )
-        .route("/plain", post(|Once(_): Once<KirimDelivery>| async { "handled" }))
+        .route(
+            "/plain",
+            post(|Once(_): Once<KirimDelivery>| async { "handled" }),
+        )
         .with_state(State {
             kirim: kirim::Verifier::new(["whsec_axum_secret"]).unwrap(),
             kapso: kapso::Verifier::new(["k"]).unwrap(),
@@ -577,7 +582,11 @@ async fn once_without_the_layer_is_a_500_that_says_why() {
         .await
         .unwrap();
     assert_eq!(reasoned.status, 500);
-    assert!(reasoned.text.contains("needs the dedupe layer"), "{}", reasoned.text);
+    assert!(
+        reasoned.text.contains("needs the dedupe layer"),
+        "{}",
+        reasoned.text
+    );
     let plain = post_signed(format!("{base}/plain"), kirim_headers(now()), KIRIM_BODY)
         .await
         .unwrap();

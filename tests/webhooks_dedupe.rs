@@ -52,7 +52,10 @@ async fn the_lease_protocol(store: &dyn DedupeStore) {
     assert!(store.renew(&k, &first, LONG).await.unwrap());
     assert!(store.release(&k, &first).await.unwrap());
     assert!(!store.release(&k, &first).await.unwrap(), "released once");
-    assert!(!store.renew(&k, &first, LONG).await.unwrap(), "no renewal after a release");
+    assert!(
+        !store.renew(&k, &first, LONG).await.unwrap(),
+        "no renewal after a release"
+    );
     let Claim::New(second) = store.claim(&k, LONG).await.unwrap() else {
         panic!("new again after the release");
     };
@@ -62,7 +65,10 @@ async fn the_lease_protocol(store: &dyn DedupeStore) {
     assert!(!store.complete(&k, &first).await.unwrap());
     assert!(store.complete(&k, &second).await.unwrap());
     assert_eq!(store.claim(&k, LONG).await.unwrap(), Claim::Done);
-    assert!(!store.release(&k, &second).await.unwrap(), "done stays done");
+    assert!(
+        !store.release(&k, &second).await.unwrap(),
+        "done stays done"
+    );
     assert!(!store.renew(&k, &second, LONG).await.unwrap());
     assert_eq!(store.claim(&k, LONG).await.unwrap(), Claim::Done);
 }
@@ -155,7 +161,10 @@ async fn the_memory_store_stays_bounded_under_repeated_release() {
         }
         assert!(store.len() <= 4);
     }
-    assert!(MemoryDedupe::new(0).claim(&key("x"), LONG).await.is_ok(), "capacity 0 is 1");
+    assert!(
+        MemoryDedupe::new(0).claim(&key("x"), LONG).await.is_ok(),
+        "capacity 0 is 1"
+    );
 }
 
 #[tokio::test]
@@ -208,7 +217,10 @@ async fn a_dropped_lease_is_released_and_a_held_one_is_renewed() {
             break;
         }
     }
-    assert!(released, "released in the background, not after the 60 s lease");
+    assert!(
+        released,
+        "released in the background, not after the 60 s lease"
+    );
 }
 
 #[cfg(feature = "redis")]
@@ -243,7 +255,10 @@ mod redis {
             panic!("new");
         };
         assert_eq!(b.claim(&k, LONG).await.unwrap(), Claim::InFlight);
-        assert!(b.complete(&k, &token).await.unwrap(), "the token, not the replica, counts");
+        assert!(
+            b.complete(&k, &token).await.unwrap(),
+            "the token, not the replica, counts"
+        );
         assert_eq!(a.claim(&k, LONG).await.unwrap(), Claim::Done);
     }
 
@@ -472,10 +487,14 @@ mod redis {
                 .unwrap();
             // The process dies.
             doomed.shutdown_background();
-            assert!(first.await.unwrap().is_err(), "no answer from a dead receiver");
+            assert!(
+                first.await.unwrap().is_err(),
+                "no answer from a dead receiver"
+            );
 
             let runs = Arc::new(AtomicUsize::new(0));
-            let other = serve(replica(&server.url, lease, Duration::ZERO, runs.clone()).await).await;
+            let other =
+                serve(replica(&server.url, lease, Duration::ZERO, runs.clone()).await).await;
             assert_eq!(until_2xx(&other, body).await, "handled");
             assert_eq!(runs.load(Ordering::SeqCst), 1);
         }

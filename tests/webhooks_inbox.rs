@@ -173,7 +173,7 @@ async fn a_worker_gets_each_delivery_as_verified_and_acknowledges_it() {
     )
     .await;
     assert_eq!((report.handled, report.failed), (2, 0));
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let kirim_entry = seen
         .iter()
         .find(|e| e.dedupe_key() == &event.dedupe_key(kirim_body))
@@ -229,7 +229,11 @@ async fn an_entry_left_by_a_worker_killed_mid_handler_is_handled_by_another() {
     started.notified().await;
     doomed.abort();
     assert!(doomed.await.unwrap_err().is_cancelled());
-    assert_eq!(inbox.pending().await.unwrap(), 1, "left pending by the dead worker");
+    assert_eq!(
+        inbox.pending().await.unwrap(),
+        1,
+        "left pending by the dead worker"
+    );
 
     let deliveries = Arc::new(Mutex::new(Vec::new()));
     let sink = deliveries.clone();
@@ -387,6 +391,22 @@ async fn a_graceful_shutdown_finishes_what_runs() {
     assert_eq!(inbox.pending().await.unwrap(), 0);
 }
 
+/// A shutdown does not wait for a blocked read to run out: it ends it, and the worker stops.
+#[tokio::test]
+async fn a_shutdown_ends_a_blocked_read() {
+    let server = RedisServer::start();
+    let inbox = inbox(&server, "blocked").await;
+    let run = Worker::new(&inbox).block(Duration::from_secs(600)).run(
+        |_| async { Ok::<(), String>(()) },
+        tokio::time::sleep(Duration::from_millis(300)),
+    );
+    let report = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("stopped long before the 600 s read would have returned")
+        .unwrap();
+    assert_eq!(report.handled, 0);
+}
+
 /// The axum routes: 200 only once stored; a duplicate (also with flipped unsigned headers) is
 /// 200 without a second entry; a full inbox is 503 with `Retry-After`; Redis down is 500.
 #[tokio::test]
@@ -445,13 +465,18 @@ async fn the_axum_routes_answer_from_the_append() {
             .headers()
             .get("retry-after")
             .map(|v| v.to_str().unwrap().to_owned());
-        (answer.status().as_u16(), retry_after, answer.text().await.unwrap())
+        (
+            answer.status().as_u16(),
+            retry_after,
+            answer.text().await.unwrap(),
+        )
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let kirim_body = br#"{"id":"evt_inbox","type":"contact.created","data":{"contact":{"id":"c"}}}"#.to_vec();
+    let kirim_body =
+        br#"{"id":"evt_inbox","type":"contact.created","data":{"contact":{"id":"c"}}}"#.to_vec();
     let signed = kirim::sign_headers(&["whsec_inbox"], now, &kirim_body);
     assert_eq!(
         send("/kirim", signed.clone(), kirim_body.clone()).await,
@@ -501,5 +526,8 @@ async fn soak() {
         panic!("{e}\n{}", report.summary());
     }
     assert!(report.aborted > 0 && !report.always_failing.is_empty());
-    assert!(report.handler_runs > report.unique as u64, "failures were retried");
+    assert!(
+        report.handler_runs > report.unique as u64,
+        "failures were retried"
+    );
 }

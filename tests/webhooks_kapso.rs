@@ -159,7 +159,10 @@ fn a_batch_size_header_that_disagrees_changes_nothing() {
     let expected = kapso::parse(&plain, BATCH).unwrap();
     assert_eq!(expected.events().len(), 3);
     for size in ["4", "0", "three", ""] {
-        let headers = [("X-Webhook-Signature", sig.as_str()), ("X-Batch-Size", size)];
+        let headers = [
+            ("X-Webhook-Signature", sig.as_str()),
+            ("X-Batch-Size", size),
+        ];
         let delivery = verifier.verify(&headers[..], BATCH).unwrap();
         assert_eq!(delivery.batch_size, size.parse().ok());
         assert_eq!(kapso::parse(&delivery, BATCH).unwrap(), expected, "{size}");

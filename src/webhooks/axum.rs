@@ -74,8 +74,8 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::dedupe::{Attempt, DedupeError, DedupeKey, Lease};
 pub use super::dedupe::Dedupe;
+use super::dedupe::{Attempt, DedupeError, DedupeKey, Lease};
 use super::{kapso, kirim, Error};
 
 /// A verified, parsed Kirim.chat delivery.

@@ -114,7 +114,11 @@ impl SoakReport {
                 return Err(format!("{key} succeeded {n} times"));
             }
         }
-        if let Some(key) = self.always_failing.iter().find(|k| self.successes.contains_key(*k)) {
+        if let Some(key) = self
+            .always_failing
+            .iter()
+            .find(|k| self.successes.contains_key(*k))
+        {
             return Err(format!("the always-failing {key} succeeded"));
         }
         let dead: BTreeSet<String> = self.dead_letters.iter().cloned().collect();
@@ -124,7 +128,9 @@ impl SoakReport {
         if dead != self.always_failing {
             return Err(format!(
                 "dead letters {:?} are not the always-failing {:?}",
-                dead.symmetric_difference(&self.always_failing).take(5).collect::<Vec<_>>(),
+                dead.symmetric_difference(&self.always_failing)
+                    .take(5)
+                    .collect::<Vec<_>>(),
                 self.always_failing.len()
             ));
         }
@@ -186,7 +192,7 @@ struct Delivery {
 }
 
 fn delivery(i: usize) -> Delivery {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let body = format!(
             r#"{{"id":"evt_soak_{i}","type":"contact.created","created_at":"2026-11-24T00:00:00Z","livemode":false,"data":{{"contact":{{"id":"ctc_{i}"}}}}}}"#
         )
@@ -355,23 +361,20 @@ pub async fn run(url: &str, config: SoakConfig) -> SoakReport {
         let (inbox, handled, stopped) = (inbox.clone(), handled.clone(), stopped.clone());
         let (idle, max_deliveries) = (config.reclaim_idle, config.max_deliveries);
         move |n: usize| {
-        let handled = handled.clone();
-        let mut stopped = stopped.clone();
-        let worker = Worker::new(&inbox)
-            .consumer(format!("soak-worker-{n}"))
-            .reclaim_idle(idle)
-            .max_deliveries(max_deliveries)
-            .block(Duration::from_millis(200));
-        tokio::spawn(async move {
-            worker
-                .run(
-                    move |entry| handle(handled.clone(), entry),
-                    async move {
+            let handled = handled.clone();
+            let mut stopped = stopped.clone();
+            let worker = Worker::new(&inbox)
+                .consumer(format!("soak-worker-{n}"))
+                .reclaim_idle(idle)
+                .max_deliveries(max_deliveries)
+                .block(Duration::from_millis(200));
+            tokio::spawn(async move {
+                worker
+                    .run(move |entry| handle(handled.clone(), entry), async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
-                    },
-                )
-                .await
-        })
+                    })
+                    .await
+            })
         }
     };
     let workers = Arc::new(Mutex::new(
@@ -440,10 +443,7 @@ pub async fn run(url: &str, config: SoakConfig) -> SoakReport {
 
     // Wait until every succeedable key succeeded and every always-failing one is dead.
     let deadline = started + config.deadline;
-    let all_succeeded = tokio::time::timeout_at(
-        deadline.into(),
-        handled.settled.notified(),
-    );
+    let all_succeeded = tokio::time::timeout_at(deadline.into(), handled.settled.notified());
     report.settled = handled.needed == 0
         || handled
             .succeeded_keys

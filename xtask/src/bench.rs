@@ -11,9 +11,11 @@
 //! - `--quick`: 2 short rounds (0.2 s warm-up, 0.8 s measurement, 10 samples); under 3 minutes on
 //!   2 cores once built.
 //! - `--only request,verify,parse,redis`: run only these benchmark targets (and their lines);
-//!   `redis` is the Redis dedupe round trip (p50/p99 of `RedisDedupe::first_seen` against a
-//!   `redis-server` started on a free 127.0.0.1 port; absolute latencies, reported beside the
-//!   ratios, with no goal);
+//!   `redis` is receiving at scale (issue 15; `benches/src/bin/receiving_at_scale.rs`, against a
+//!   `redis-server` started on a free 127.0.0.1 port): p50/p99 of one `SET NX`, a dedupe claim,
+//!   claim + complete, an inbox append; one worker's drain rate; the inbox soak's duration. Its
+//!   goals: an append within 2 × one `SET NX` (p50), at least 10,000 entries/s drained by one
+//!   worker with a no-op handler, the soak under a minute;
 //! - `--json`: print `{"name": {"ratio": r, "goal": "≤ 1.05", ...}, ...}` on stdout instead of the
 //!   table (criterion's own output goes to stderr).
 //!
@@ -158,20 +160,24 @@ pub fn run(root: &Path, args: &[String]) -> bool {
     }
     let ratios = combine(per_round);
     let redis_report = match redis {
-        true => match redis_round_trip(root, quick) {
+        true => match receiving_at_scale(root, quick) {
             Ok(report) => Some(report),
             Err(e) => {
-                eprintln!("error: the Redis dedupe round trip: {e}");
+                eprintln!("error: the Redis measurements: {e}");
                 return false;
             }
         },
         false => None,
     };
+    let goals = redis_report.as_ref().map(redis_goals).unwrap_or_default();
     if json {
         let mut object: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&to_json(&ratios)).unwrap_or_default();
         if let Some(serde_json::Value::Object(report)) = &redis_report {
             object.extend(report.clone());
+        }
+        if let Ok(serde_json::Value::Object(goals)) = serde_json::from_str(&to_json(&goals)) {
+            object.extend(goals);
         }
         let object = serde_json::Value::Object(object);
         println!(
@@ -183,8 +189,8 @@ pub fn run(root: &Path, args: &[String]) -> bool {
             print!("{}", table(&ratios, quick));
         }
         if let Some(serde_json::Value::Object(report)) = &redis_report {
-            println!("\nRedis dedupe round trip on 127.0.0.1 (one SET NX EX per call; no goal):");
-            for (name, v) in report {
+            println!("\nReceiving at scale on 127.0.0.1 (round trips from one task):");
+            for (name, v) in report.iter().filter(|(_, v)| v.get("p50_us").is_some()) {
                 let us = |field: &str| v[field].as_f64().unwrap_or(f64::NAN);
                 println!(
                     "  {name:<30} p50 {:>7.1} µs   p99 {:>7.1} µs   (n = {})",
@@ -193,28 +199,110 @@ pub fn run(root: &Path, args: &[String]) -> bool {
                     v["n"]
                 );
             }
+            print!("{}", goal_lines(&goals));
         }
     }
     ratios
         .iter()
+        .chain(&goals)
         .all(|r| r.value.is_ok() || r.value.as_ref().is_err_and(|e| e.starts_with("pending")))
 }
 
-/// Runs `benches/src/bin/redis_dedupe.rs` (release) and returns its JSON report
-/// (`{"redis.first_seen.new": {"p50_us", "p99_us", "n"}, ...}`).
-fn redis_round_trip(root: &Path, quick: bool) -> Result<serde_json::Value, String> {
-    let n = if quick { "1000" } else { "5000" };
+/// Runs `benches/src/bin/receiving_at_scale.rs` (release) and returns its JSON report
+/// (`{"redis.set_nx": {"p50_us", "p99_us", "n"}, …, "redis.worker_drain": {"entries_per_sec",
+/// "n"}, "redis.soak": {"secs", …}}`).
+fn receiving_at_scale(root: &Path, quick: bool) -> Result<serde_json::Value, String> {
+    let (n, drain) = if quick {
+        ("1000", "10000")
+    } else {
+        ("5000", "20000")
+    };
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
         .args(["run", "--release", "-q", "-p", "chathooks-benches"])
-        .args(["--bin", "redis_dedupe", "--", "--json", "--n", n])
+        .args(["--bin", "receiving_at_scale", "--", "--json"])
+        .args(["--n", n, "--drain", drain])
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
-        return Err(format!("redis_dedupe failed: {}", output.status));
+        return Err(format!("receiving_at_scale failed: {}", output.status));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("unreadable report: {e}"))
+}
+
+/// The goals of issue 15, from [`receiving_at_scale`]'s report. A line whose measurement is
+/// missing says so instead of a value.
+pub fn redis_goals(report: &serde_json::Value) -> Vec<Ratio> {
+    let get = |name: &str, field: &str| report[name][field].as_f64();
+    let line = |name: &str, value: Option<f64>, goal: Goal, what: &str| Ratio {
+        name: name.to_owned(),
+        value: value.ok_or_else(|| format!("missing measurement for {name}")),
+        goal,
+        what: what.to_owned(),
+        medians: None,
+        rounds: Vec::new(),
+    };
+    let over_set_nx = |case: &str, field: &str| {
+        Some(get(case, field)? / get("redis.set_nx", field).filter(|d| *d > 0.0)?)
+    };
+    vec![
+        line(
+            "redis.enqueue_vs_set_nx",
+            over_set_nx("redis.inbox_enqueue", "p50_us"),
+            Goal::AtMost(2.0),
+            "p50, one inbox append / one SET NX round trip",
+        ),
+        line(
+            "redis.enqueue_vs_set_nx.p99",
+            over_set_nx("redis.inbox_enqueue", "p99_us"),
+            Goal::Info,
+            "p99, one inbox append / one SET NX round trip",
+        ),
+        line(
+            "redis.claim_complete_vs_set_nx",
+            over_set_nx("redis.claim_complete", "p50_us"),
+            Goal::Info,
+            "p50, a dedupe claim then complete (two round trips) / one SET NX",
+        ),
+        line(
+            "redis.worker_drain",
+            get("redis.worker_drain", "entries_per_sec"),
+            Goal::AtLeast(10_000.0),
+            "entries/s drained by one worker with a no-op handler",
+        ),
+        line(
+            "redis.soak",
+            get("redis.soak", "secs"),
+            Goal::Below(60.0),
+            "seconds for the inbox soak (10,000 deliveries, 20 % duplicates, failures, aborts)",
+        ),
+    ]
+}
+
+/// The goal lines, one a line: value, goal, whether it is met, what it is.
+pub fn goal_lines(goals: &[Ratio]) -> String {
+    let mut s = String::from("\nGoals (issue 15):\n");
+    for g in goals {
+        let (value, met) = match &g.value {
+            Ok(v) => (
+                format!("{v:.2}"),
+                match g.goal.met(*v) {
+                    Some(true) => "met",
+                    Some(false) => "NOT met",
+                    None => "info",
+                },
+            ),
+            Err(e) => (e.clone(), "—"),
+        };
+        s.push_str(&format!(
+            "  {:<32} {value:>10}   goal {:<10} {met:<8} {}\n",
+            g.name,
+            g.goal.to_string(),
+            g.what
+        ));
+    }
+    s
 }
 
 /// One round: `cargo bench` of every target, results into `home`.
@@ -617,6 +705,34 @@ mod tests {
         assert!(pending.rounds.is_empty());
         assert_eq!(median(vec![3.0, 1.0]), Some(2.0));
         assert_eq!(median(vec![]), None);
+    }
+
+    #[test]
+    fn redis_goals_read_the_report() {
+        let report = serde_json::json!({
+            "redis.set_nx": {"p50_us": 20.0, "p99_us": 40.0, "n": 10},
+            "redis.inbox_enqueue": {"p50_us": 30.0, "p99_us": 100.0, "n": 10},
+            "redis.claim_complete": {"p50_us": 42.0, "p99_us": 90.0, "n": 10},
+            "redis.worker_drain": {"entries_per_sec": 9000.0, "n": 10},
+        });
+        let goals = redis_goals(&report);
+        let get = |name: &str| goals.iter().find(|g| g.name == name).unwrap();
+        let enqueue = get("redis.enqueue_vs_set_nx");
+        assert!((enqueue.value.as_ref().unwrap() - 1.5).abs() < 1e-9);
+        assert_eq!(enqueue.goal.met(1.5), Some(true));
+        assert!((get("redis.enqueue_vs_set_nx.p99").value.as_ref().unwrap() - 2.5).abs() < 1e-9);
+        let drain = get("redis.worker_drain");
+        assert_eq!(drain.goal.met(*drain.value.as_ref().unwrap()), Some(false));
+        assert!(get("redis.soak").value.is_err(), "no soak in this report");
+        let text = goal_lines(&goals);
+        assert!(
+            text.contains("redis.worker_drain") && text.contains("NOT met"),
+            "{text}"
+        );
+        assert!(
+            text.contains("missing measurement for redis.soak"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -219,11 +219,7 @@ impl DedupeStore for MemoryDedupe {
         Box::pin(async move { Ok(renewed) })
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a DedupeKey,
-        token: &'a LeaseToken,
-    ) -> DedupeFuture<'a, bool> {
+    fn complete<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken) -> DedupeFuture<'a, bool> {
         let completed = self.complete_now(key, token);
         Box::pin(async move { Ok(completed) })
     }

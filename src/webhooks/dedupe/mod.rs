@@ -259,8 +259,7 @@ pub trait DedupeStore: Send + Sync {
     /// Records `key` as done for the store's TTL, if `token` still holds it or nobody does (a
     /// lease that ran out unclaimed). `false` when another attempt holds or completed it: the
     /// delivery was then handled twice (a lease lost while its handler ran on).
-    fn complete<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken)
-        -> DedupeFuture<'a, bool>;
+    fn complete<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken) -> DedupeFuture<'a, bool>;
 
     /// Frees `key` if `token` still holds it, so that the platform's retry is handled. `false`
     /// when it no longer does (the lease ran out, another attempt took it, or it was completed).
@@ -279,11 +278,7 @@ impl<T: DedupeStore + ?Sized> DedupeStore for Arc<T> {
     ) -> DedupeFuture<'a, bool> {
         (**self).renew(key, token, lease)
     }
-    fn complete<'a>(
-        &'a self,
-        key: &'a DedupeKey,
-        token: &'a LeaseToken,
-    ) -> DedupeFuture<'a, bool> {
+    fn complete<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken) -> DedupeFuture<'a, bool> {
         (**self).complete(key, token)
     }
     fn release<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken) -> DedupeFuture<'a, bool> {
@@ -305,7 +300,8 @@ mod tests {
 
     #[test]
     fn tokens_are_distinct_and_round_trip_as_hex() {
-        let tokens: std::collections::HashSet<_> = (0..10_000).map(|_| LeaseToken::random()).collect();
+        let tokens: std::collections::HashSet<_> =
+            (0..10_000).map(|_| LeaseToken::random()).collect();
         assert_eq!(tokens.len(), 10_000);
         for token in tokens.iter().take(10) {
             assert_eq!(LeaseToken::from_hex(&token.to_hex()), Some(*token));

@@ -7,8 +7,8 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::Script;
 
-use super::{clamp, Claim, DedupeError, DedupeFuture, DedupeKey, DedupeStore, LeaseToken};
 use super::DEFAULT_TTL;
+use super::{clamp, Claim, DedupeError, DedupeFuture, DedupeKey, DedupeStore, LeaseToken};
 
 /// The value of a completed key. `"1"` is also what earlier versions of this store wrote
 /// (`SET key 1 NX EX ttl`), so their keys still read as done.
@@ -208,11 +208,7 @@ impl DedupeStore for RedisDedupe {
         })
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a DedupeKey,
-        token: &'a LeaseToken,
-    ) -> DedupeFuture<'a, bool> {
+    fn complete<'a>(&'a self, key: &'a DedupeKey, token: &'a LeaseToken) -> DedupeFuture<'a, bool> {
         Box::pin(async move {
             let answer: i64 = COMPLETE
                 .key(self.redis_key(key))

@@ -308,13 +308,20 @@ impl Inbox {
                 Some(id) => Ok(Enqueued::Appended(id)),
                 None => Err(InboxError::unexpected("the append's answer has no id")),
             },
-            _ => Err(InboxError::unexpected("the append answered something unknown")),
+            _ => Err(InboxError::unexpected(
+                "the append answered something unknown",
+            )),
         }
     }
 
     /// How many entries the stream holds (not yet handled, or being handled).
     pub async fn len(&self) -> Result<usize, InboxError> {
         self.count("XLEN", &self.stream).await
+    }
+
+    /// Whether the stream holds no entry: everything appended was handled (or dead-lettered).
+    pub async fn is_empty(&self) -> Result<bool, InboxError> {
+        Ok(self.len().await? == 0)
     }
 
     /// How many entries the dead-letter stream holds.
@@ -739,7 +746,9 @@ fn unix_millis() -> u64 {
 
 /// A duration as whole milliseconds, at least one.
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// The items of an array reply (a RESP3 map's values in order with their keys); empty otherwise.

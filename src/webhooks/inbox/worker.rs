@@ -200,7 +200,8 @@ impl Worker {
     }
 
     /// How long a read waits for new entries while the worker is idle (at least 1 ms; 1 s unless
-    /// set). A graceful shutdown waits for the read in progress.
+    /// set). A shutdown does not wait for it: the blocked read is ended (`CLIENT UNBLOCK`) and
+    /// what it returned is handled before the worker stops.
     pub fn block(mut self, block: Duration) -> Self {
         self.block = block.max(Duration::from_millis(1));
         self
@@ -212,11 +213,7 @@ impl Worker {
     ///
     /// Redis errors are retried with a growing pause (up to 2 s), never returned, except when
     /// the consumer group cannot be created at the start.
-    pub async fn run<H, F, E, S>(
-        self,
-        handler: H,
-        shutdown: S,
-    ) -> Result<WorkerReport, InboxError>
+    pub async fn run<H, F, E, S>(self, handler: H, shutdown: S) -> Result<WorkerReport, InboxError>
     where
         H: Fn(InboxEntry) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), E>> + Send + 'static,
@@ -234,6 +231,7 @@ impl Worker {
             worker: &self,
             ops: self.inbox.connection.clone(),
             reader: None,
+            reader_id: None,
             tasks: JoinSet::new(),
             running: HashMap::new(),
             report: WorkerReport::default(),
@@ -258,7 +256,7 @@ impl Worker {
                 break;
             }
             if let Some(until) = state.resume_at.filter(|at| *at > Instant::now()) {
-                let shutdown = (!stopping).then(|| shutdown.as_mut());
+                let shutdown = (!stopping).then_some(shutdown.as_mut());
                 if state.wait(until, shutdown).await {
                     stopping = true;
                 }
@@ -276,8 +274,12 @@ impl Worker {
             }
             let free = self.concurrency.saturating_sub(state.tasks.len());
             let timer = next_renew.min(next_reclaim);
-            if stopping || free == 0 {
-                let shutdown = (!stopping).then(|| shutdown.as_mut());
+            // With handlers running, read only once half a batch of slots is free: many small
+            // reads would cost a round trip each.
+            let worth_reading =
+                state.tasks.is_empty() || free >= self.batch.min(self.concurrency).div_ceil(2);
+            if stopping || !worth_reading {
+                let shutdown = (!stopping).then_some(shutdown.as_mut());
                 if state.wait(timer, shutdown).await {
                     stopping = true;
                 }
@@ -291,9 +293,13 @@ impl Worker {
                 self.block.min(Duration::from_millis(20))
             };
             block = block.min(timer.saturating_duration_since(Instant::now()));
-            state
-                .read(free.min(self.batch), block, &handler, &ack_tx)
-                .await;
+            let shutdown = (!stopping).then_some(shutdown.as_mut());
+            if state
+                .read(free.min(self.batch), block, &handler, &ack_tx, shutdown)
+                .await
+            {
+                stopping = true;
+            }
         }
         drop(ack_tx);
         let _ = acker.await;
@@ -402,6 +408,8 @@ struct Loop<'w> {
     ops: redis::aio::ConnectionManager,
     /// Blocking reads, on a connection of their own (so they hold up nothing else).
     reader: Option<MultiplexedConnection>,
+    /// The reading connection's `CLIENT ID`, to end a blocked read on shutdown.
+    reader_id: Option<i64>,
     tasks: JoinSet<Result<(), String>>,
     /// Task id → entry id, for the running handlers.
     running: HashMap<tokio::task::Id, String>,
@@ -584,17 +592,22 @@ impl Loop<'_> {
     }
 
     /// Reads up to `count` new entries (waiting up to `block` for some) and starts their
-    /// handlers.
-    async fn read<H, F, E>(
+    /// handlers. When `shutdown` completes meanwhile, the blocked read is ended at once with
+    /// `CLIENT UNBLOCK` (it answers what it has, so no entry is left delivered but unseen);
+    /// returns whether that happened.
+    async fn read<H, F, E, S>(
         &mut self,
         count: usize,
         block: Duration,
         handler: &Arc<H>,
         acks: &tokio::sync::mpsc::UnboundedSender<String>,
-    ) where
+        shutdown: Option<Pin<&mut S>>,
+    ) -> bool
+    where
         H: Fn(InboxEntry) -> F + Send + Sync + 'static,
         F: Future<Output = Result<(), E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
+        S: Future<Output = ()>,
     {
         let inbox = &self.worker.inbox;
         let reader = match &mut self.reader {
@@ -603,22 +616,30 @@ impl Loop<'_> {
                 // The reply to a blocking read comes after up to `block`: time out well after.
                 let config = AsyncConnectionConfig::new()
                     .set_response_timeout(Some(self.worker.block + Duration::from_secs(5)));
-                match inbox
+                let connected = inbox
                     .client
                     .get_multiplexed_async_connection_with_config(&config)
-                    .await
-                {
-                    Ok(connection) => self.reader.insert(connection),
+                    .await;
+                match connected {
+                    Ok(mut connection) => {
+                        self.reader_id = redis::cmd("CLIENT")
+                            .arg("ID")
+                            .query_async(&mut connection)
+                            .await
+                            .ok();
+                        self.reader.insert(connection)
+                    }
                     Err(_e) => {
                         warn!(error = %_e, "connecting to the inbox's Redis failed");
                         self.failed();
-                        return;
+                        return false;
                     }
                 }
             }
         };
         let millis = u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1);
-        let answer: Result<Value, _> = redis::cmd("XREADGROUP")
+        let mut command = redis::cmd("XREADGROUP");
+        command
             .arg("GROUP")
             .arg(&inbox.group)
             .arg(&self.worker.consumer)
@@ -628,9 +649,39 @@ impl Loop<'_> {
             .arg(millis)
             .arg("STREAMS")
             .arg(&inbox.stream)
-            .arg(">")
-            .query_async(reader)
-            .await;
+            .arg(">");
+        let (ops, reader_id) = (&mut self.ops, self.reader_id);
+        let (answer, stopped) = {
+            let mut read = std::pin::pin!(command.query_async::<Value>(reader));
+            match shutdown {
+                None => (read.await, false),
+                Some(mut shutdown) => {
+                    let first = std::future::poll_fn(|cx| {
+                        if let Poll::Ready(answer) = read.as_mut().poll(cx) {
+                            return Poll::Ready(Some(answer));
+                        }
+                        if shutdown.as_mut().poll(cx).is_ready() {
+                            return Poll::Ready(None);
+                        }
+                        Poll::Pending
+                    })
+                    .await;
+                    match first {
+                        Some(answer) => (answer, false),
+                        None => {
+                            if let Some(id) = reader_id {
+                                let _: Result<Value, _> = redis::cmd("CLIENT")
+                                    .arg("UNBLOCK")
+                                    .arg(id)
+                                    .query_async(ops)
+                                    .await;
+                            }
+                            (read.await, true)
+                        }
+                    }
+                }
+            }
+        };
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => {
@@ -641,7 +692,7 @@ impl Loop<'_> {
                 }
                 warn!(error = %e, "reading the inbox failed");
                 self.failed();
-                return;
+                return stopped;
             }
         };
         self.pause = Duration::ZERO;
@@ -650,6 +701,7 @@ impl Loop<'_> {
                 self.spawn(entry, handler, acks);
             }
         }
+        stopped
     }
 }
 
@@ -657,7 +709,9 @@ impl Loop<'_> {
 /// `{stream: [entry, …]}` (RESP3); none for a nil reply (the block ran out).
 fn stream_entries(answer: &Value) -> &[Value] {
     match answer {
-        Value::Map(streams) => streams.first().map_or(&[], |(_, entries)| as_array(entries)),
+        Value::Map(streams) => streams
+            .first()
+            .map_or(&[], |(_, entries)| as_array(entries)),
         other => as_array(other)
             .first()
             .and_then(|stream| as_array(stream).get(1))

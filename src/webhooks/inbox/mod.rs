@@ -106,7 +106,9 @@
 //!
 //! # async fn run() -> Result<(), chathooks::webhooks::inbox::InboxError> {
 //! let inbox = Inbox::connect("redis://127.0.0.1:6379/").await?;
-//! let shutdown = async { let _ = tokio::signal::ctrl_c().await; };
+//! // E.g. `tokio::signal::ctrl_c()` (tokio's `signal` feature): then the worker stops reading,
+//! // finishes what runs and returns.
+//! let shutdown = async { /* … */ };
 //! let report = Worker::new(&inbox).run(handle, shutdown).await?;
 //! println!("handled {} entries", report.handled);
 //! # Ok(())

@@ -126,7 +126,7 @@ const MAX_ACK_BATCH: usize = 512;
 ///             println!("{} ({} bytes)", entry.dedupe_key(), entry.body().len());
 ///             Ok::<(), String>(())
 ///         },
-///         async { let _ = tokio::signal::ctrl_c().await; },
+///         std::future::pending(), // or `async { let _ = tokio::signal::ctrl_c().await; }`
 ///     )
 ///     .await?;
 /// # Ok(())

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery, Once, Rejection};
+use chathooks::webhooks::axum::{Deduplicable, KapsoDelivery, KirimDelivery, Once, Rejection};
 use chathooks::webhooks::dedupe::{Dedupe, MemoryDedupe};
 use chathooks::webhooks::{kapso, kirim};
 
@@ -255,6 +255,34 @@ async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
     assert_eq!(&answer, b"HTTP/1.1 400");
 }
 
+/// A handler that counts its run, runs `behaviour` with the run's number (from 1), and tells
+/// the key it was given in `x-dedupe-key`.
+fn counted<T, F, Fut>(
+    runs: Arc<AtomicUsize>,
+    behaviour: F,
+) -> impl Fn(Once<T>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static
+where
+    T: Deduplicable + Send + 'static,
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response> + Send + 'static,
+{
+    move |Once(delivery): Once<T>| {
+        let answer = behaviour(runs.fetch_add(1, Ordering::SeqCst) + 1);
+        let key = delivery.dedupe_key().as_str().to_owned();
+        Box::pin(async move {
+            let mut response = answer.await;
+            response
+                .headers_mut()
+                .insert("x-dedupe-key", key.parse().unwrap());
+            response
+        })
+    }
+}
+
 /// A router with the dedupe layer whose handlers run `behaviour` (given the run's number, from
 /// 1) and count their runs.
 fn deduped<F, Fut>(dedupe: Dedupe, behaviour: F) -> (Router, Arc<AtomicUsize>)
@@ -263,36 +291,17 @@ where
     Fut: std::future::Future<Output = Response> + Send + 'static,
 {
     let runs = Arc::new(AtomicUsize::new(0));
-    let (kirim_runs, kirim_behaviour) = (runs.clone(), behaviour.clone());
-    let (kapso_runs, kapso_behaviour) = (runs.clone(), behaviour);
     let app = Router::new()
         .route(
             "/kirim",
-            post(move |Once(d): Once<KirimDelivery>| {
-                let run = kirim_runs.fetch_add(1, Ordering::SeqCst) + 1;
-                let answer = kirim_behaviour(run);
-                async move {
-                    let mut response = answer.await;
-                    response
-                        .headers_mut()
-                        .insert("x-dedupe-key", d.dedupe_key.as_str().parse().unwrap());
-                    response
-                }
-            }),
+            post(counted::<KirimDelivery, _, _>(
+                runs.clone(),
+                behaviour.clone(),
+            )),
         )
         .route(
             "/kapso",
-            post(move |Once(d): Once<KapsoDelivery>| {
-                let run = kapso_runs.fetch_add(1, Ordering::SeqCst) + 1;
-                let answer = kapso_behaviour(run);
-                async move {
-                    let mut response = answer.await;
-                    response
-                        .headers_mut()
-                        .insert("x-dedupe-key", d.dedupe_key.as_str().parse().unwrap());
-                    response
-                }
-            }),
+            post(counted::<KapsoDelivery, _, _>(runs.clone(), behaviour)),
         )
         .layer(dedupe)
         .with_state(State {

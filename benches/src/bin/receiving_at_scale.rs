@@ -13,8 +13,6 @@
 //! cargo run --release -p chathooks-benches --bin receiving_at_scale -- [--json] [--n 5000] [--drain 20000] [--no-soak]
 //! ```
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,41 +22,10 @@ use chathooks::webhooks::inbox::{Enqueued, Inbox, NewEntry, Worker};
 
 #[path = "../../../tests/inbox_soak/mod.rs"]
 mod inbox_soak;
+#[path = "../../../tests/redis_server/mod.rs"]
+mod redis_server;
 
-/// A `redis-server` on a free loopback port, stopped on drop.
-struct RedisServer {
-    child: Child,
-    url: String,
-}
-
-impl RedisServer {
-    fn start() -> Result<Self, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!("cannot start redis-server ({e}); apt-get install redis-server")
-            })?;
-        Ok(Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}/"),
-        })
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use redis_server::RedisServer;
 
 /// The `p`-th percentile (0–100) of sorted durations, in microseconds.
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -106,8 +73,8 @@ async fn main() -> Result<(), String> {
     let n = arg(&args, "--n", 5000)?.max(2);
     let drain = arg(&args, "--drain", 20_000)?.max(1);
     let soak = !args.iter().any(|a| a == "--no-soak");
-    let server = RedisServer::start()?;
-    // Wait for the server to accept connections (bounded: 5 s).
+    let server = RedisServer::start(); // panics, saying how to install it, when it is missing
+                                       // Wait for the server to accept connections (bounded: 5 s).
     let deadline = Instant::now() + Duration::from_secs(5);
     let client = loop {
         let attempt = redis::Client::open(server.url.as_str()).map_err(|e| e.to_string())?;

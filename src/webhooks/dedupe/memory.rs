@@ -81,48 +81,56 @@ impl MemoryDedupe {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn claim_now(&self, key: &DedupeKey, lease: Duration) -> Result<Claim, DedupeError> {
+    /// The clock, the store swept of what ran out, and who holds `key`: `None` when nobody,
+    /// `Some(Some(token))` for a running lease, `Some(None)` when it is done.
+    fn look_up(
+        &self,
+        key: &DedupeKey,
+    ) -> (
+        Instant,
+        std::sync::MutexGuard<'_, Memory>,
+        Option<Option<LeaseToken>>,
+    ) {
         let now = Instant::now();
         let mut memory = self.lock();
         memory.sweep(now);
-        if let Some(entry) = memory.entries.get(key.as_str()) {
-            return Ok(match entry.token {
-                Some(_) => Claim::InFlight,
-                None => Claim::Done,
-            });
+        let holder = memory.entries.get(key.as_str()).map(|e| e.token);
+        (now, memory, holder)
+    }
+
+    fn claim_now(&self, key: &DedupeKey, lease: Duration) -> Result<Claim, DedupeError> {
+        let (now, mut memory, holder) = self.look_up(key);
+        match holder {
+            Some(Some(_)) => Ok(Claim::InFlight),
+            Some(None) => Ok(Claim::Done),
+            None => {
+                memory.make_room(self.capacity)?;
+                let token = LeaseToken::random();
+                memory.insert(key.as_str(), Some(token), now + clamp(lease));
+                Ok(Claim::New(token))
+            }
         }
-        memory.make_room(self.capacity)?;
-        let token = LeaseToken::random();
-        memory.insert(key.as_str(), Some(token), now + clamp(lease));
-        Ok(Claim::New(token))
     }
 
     fn renew_now(&self, key: &DedupeKey, token: &LeaseToken, lease: Duration) -> bool {
-        let now = Instant::now();
-        let mut memory = self.lock();
-        memory.sweep(now);
-        match memory.entries.get(key.as_str()).map(|e| e.token) {
-            Some(Some(held)) if held == *token => {
-                memory.remove(key.as_str());
-                memory.insert(key.as_str(), Some(*token), now + clamp(lease));
-                true
-            }
-            _ => false,
+        let (now, mut memory, holder) = self.look_up(key);
+        if holder != Some(Some(*token)) {
+            return false;
         }
+        memory.remove(key.as_str());
+        memory.insert(key.as_str(), Some(*token), now + clamp(lease));
+        true
     }
 
     fn complete_now(&self, key: &DedupeKey, token: &LeaseToken) -> bool {
-        let now = Instant::now();
-        let mut memory = self.lock();
-        memory.sweep(now);
-        match memory.entries.get(key.as_str()).map(|e| e.token) {
-            Some(Some(held)) if held == *token => {
-                memory.remove(key.as_str());
-            }
+        let (now, mut memory, holder) = self.look_up(key);
+        match holder {
+            Some(Some(held)) if held == *token => memory.remove(key.as_str()),
             Some(_) => return false,
+            // The lease ran out and nobody claimed the key since: record it as done, if there is
+            // room (a store full of running leases has none: the completion is then lost, and a
+            // retry would be handled again).
             None => {
-                // Done keys may be evicted to make room; a running lease never is, so this
-                // cannot fail for a full store of leases: then the completion is not recorded.
                 if memory.make_room(self.capacity).is_err() {
                     return false;
                 }
@@ -133,15 +141,12 @@ impl MemoryDedupe {
     }
 
     fn release_now(&self, key: &DedupeKey, token: &LeaseToken) -> bool {
-        let mut memory = self.lock();
-        memory.sweep(Instant::now());
-        match memory.entries.get(key.as_str()).map(|e| e.token) {
-            Some(Some(held)) if held == *token => {
-                memory.remove(key.as_str());
-                true
-            }
-            _ => false,
+        let (_, mut memory, holder) = self.look_up(key);
+        if holder != Some(Some(*token)) {
+            return false;
         }
+        memory.remove(key.as_str());
+        true
     }
 }
 

@@ -273,7 +273,13 @@ impl Worker {
                 next_reclaim = now + reclaim_every;
             }
             let free = self.concurrency.saturating_sub(state.tasks.len());
-            let timer = next_renew.min(next_reclaim);
+            // A reclaim is due only when it can run (slots free, not stopping): otherwise a past
+            // `next_reclaim` would make every wait below return at once.
+            let timer = if stopping || free == 0 {
+                next_renew
+            } else {
+                next_renew.min(next_reclaim)
+            };
             // With handlers running, read only once half a batch of slots is free: many small
             // reads would cost a round trip each.
             let worth_reading =

@@ -186,12 +186,13 @@ async fn a_huge_ttl_or_lease_does_not_overflow() {
 async fn a_dropped_lease_is_released_and_a_held_one_is_renewed() {
     use chathooks::webhooks::dedupe::{Attempt, Dedupe};
 
-    let dedupe = Dedupe::new(MemoryDedupe::new(100)).lease(Duration::from_millis(300));
+    // Renewed every 400 ms: a stall of the test's runtime shorter than 800 ms loses nothing.
+    let dedupe = Dedupe::new(MemoryDedupe::new(100)).lease(Duration::from_millis(1200));
     let Attempt::New(lease) = dedupe.claim(&key("slow")).await.unwrap() else {
         panic!("new");
     };
     // Far longer than the lease: the renewals keep it.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     assert!(matches!(
         dedupe.claim(&key("slow")).await.unwrap(),
         Attempt::InFlight

@@ -265,7 +265,8 @@ async fn a_slow_handler_is_not_run_twice() {
         enqueue_kapso(&inbox, &kapso_body(1)).await,
         Enqueued::Appended(_)
     ));
-    let idle = Duration::from_millis(300);
+    // Kept alive every 333 ms: a worker stalled for less than 666 ms keeps its entry.
+    let idle = Duration::from_secs(1);
     let runs = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..2)
@@ -277,7 +278,7 @@ async fn a_slow_handler_is_not_run_twice() {
                     runs.fetch_add(1, Ordering::SeqCst);
                     let finished = finished.clone();
                     async move {
-                        tokio::time::sleep(Duration::from_millis(1500)).await;
+                        tokio::time::sleep(Duration::from_millis(3500)).await;
                         finished.fetch_add(1, Ordering::SeqCst);
                         Ok(())
                     }

@@ -42,7 +42,7 @@ impl Default for SoakConfig {
             duplicate_share: 0.2,
             workers: 3,
             aborts: 6,
-            reclaim_idle: Duration::from_millis(800),
+            reclaim_idle: Duration::from_secs(1),
             max_deliveries: 6,
             senders: 32,
             seed: 0x5eed,

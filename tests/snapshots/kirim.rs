@@ -2644,7 +2644,7 @@ let response = client.get_me()
     /**List webhook subscriptions
 
 Lists the organisation's webhook subscriptions with the standard cursor pagination contract.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`).
+Inferred by chathooks: no reference page was found for this operation (see `x-chathooks-inferred`).
 
 
 Sends a `GET` request to `/webhook_subscriptions`
@@ -2689,7 +2689,7 @@ let response = client.create_webhook_subscription()
     /**Retrieve a webhook subscription
 
 Retrieves one subscription.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`).
+Inferred by chathooks: no reference page was found for this operation (see `x-chathooks-inferred`).
 
 
 Sends a `GET` request to `/webhook_subscriptions/{id}`
@@ -2708,8 +2708,8 @@ let response = client.get_webhook_subscription()
     /**Delete a webhook subscription
 
 Deletes a subscription; deliveries stop.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`). Its status
-code is unknown; chathooks expects 204 with no body.
+Inferred by chathooks: no reference page was found for this operation (see
+`x-chathooks-inferred`). Its status code is unknown; chathooks expects 204 with no body.
 
 
 Sends a `DELETE` request to `/webhook_subscriptions/{id}`

@@ -1,8 +1,8 @@
 //! The bytes the benchmarks work on.
 
 /// The body the local server answers to the PATCH: a `WebhookSubscriptionResponse` with every
-/// field the seed page (`shared/seeds/kirim-update-webhook-subscription.txt`, "Updated
-/// subscription") marks required, ids taken from its example. The page's own example body omits
+/// field the seed page (<https://developers.kirim.chat/api/operations/webhook_subscriptionsid/patch/>,
+/// "Updated subscription") marks required, ids taken from its example. The page's own example body omits
 /// required fields (`url`, `events`, timestamps, …), so a client that checks them cannot decode
 /// it; this is that example completed to the documented schema.
 pub const UPDATE_RESPONSE: &str = r#"{"data":{"id":"wbs_01HXYZABCDEFGHJKMNPQRSTVWX","object":"webhook_subscription","url":"https://example.com","description":"example","events":["message.received"],"status":"active","disabled_reason":null,"consecutive_failures":0,"secrets":[{"id":"sec_01HXYZABCDEFGHJKMNPQRSTVWX","created_at":"2026-01-02T03:04:05Z","expires_at":null}],"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"},"request_id":"req_01HXYZABCDEFGHJKMNPQRSTVWX"}"#;

@@ -214,7 +214,7 @@ pub(crate) fn random_u64() -> u64 {
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// `<prefix>_<26 Crockford base32>`, ULID-like (time first, so ids sort by creation), the format
-/// of every Kirim id (`shared/api-notes/kirim.md` §5).
+/// of every Kirim id (<https://developers.kirim.chat/concepts/resource-ids/>).
 pub(crate) fn ulid(prefix: &str) -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -1,9 +1,11 @@
 //! Realistic delivery bodies for every documented event, with fresh ids on every call (so that
 //! receivers' deduplication sees distinct events).
 //!
-//! Shapes follow `shared/api-notes/kirim.md` §2 (Kirim's envelope and Meta's passthrough body) and
-//! `shared/api-notes/kapso.md` "Events" (payload v2: `message` with its `kapso` block,
-//! `conversation`, `is_new_conversation`, `phone_number_id`; batches). Values are made up.
+//! Shapes follow Kirim's payloads and events pages (Kirim's envelope and Meta's passthrough body:
+//! <https://developers.kirim.chat/webhooks/payloads/>, <https://kirim-dev.pages.dev/webhooks/events/>)
+//! and Kapso's event pages (payload v2: `message` with its `kapso` block, `conversation`,
+//! `is_new_conversation`, `phone_number_id`: <https://docs.kapso.ai/docs/platform/webhooks/event-types>;
+//! batches: <https://docs.kapso.ai/docs/platform/webhooks/advanced>). Values are made up.
 //!
 //! ```
 //! use chathooks::testing::samples;

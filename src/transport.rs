@@ -378,7 +378,7 @@ mod sealed {
 }
 
 /// A platform's facade client: what [`ClientBuilder`] needs to know to build one.
-/// Implemented by `kirim::Client` and `kapso::legacy::Client`; sealed.
+/// Implemented by `kirim::Client`, `kapso::platform::Client` and `kapso::legacy::Client`; sealed.
 pub trait Platform: sealed::Sealed + Sized {
     /// The platform's name, for messages.
     const NAME: &'static str;
@@ -490,7 +490,8 @@ impl<C: Platform> ClientBuilder<C> {
     }
 
     /// Reads the API key from the platform's environment variable (`KIRIM_API_KEY` or
-    /// `KAPSO_API_KEY`), and the base URL from `KIRIM_BASE_URL` / `KAPSO_BASE_URL` when set.
+    /// `KAPSO_API_KEY`), and the base URL from `KIRIM_BASE_URL` / `KAPSO_PLATFORM_BASE_URL` /
+    /// `KAPSO_BASE_URL` (Kirim.chat, Kapso's Platform API, Kapso's legacy API) when set.
     pub fn from_env(mut self) -> Result<Self, Error> {
         let key = env_var(C::API_KEY_ENV).ok_or(ConfigError::MissingEnv {
             var: C::API_KEY_ENV,

@@ -44,6 +44,8 @@ mod open_enum;
 #[cfg(feature = "client")]
 pub mod pagination;
 #[cfg(feature = "client")]
+mod redact;
+#[cfg(feature = "client")]
 pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;
@@ -68,7 +70,9 @@ pub mod webhooks;
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
-pub use error::{ApiError, ConfigError, DecodeError, Error, Result};
+pub use error::{
+    ApiError, ConfigError, DeadlineError, DecodeError, Error, RedirectError, Result, TooLargeError,
+};
 #[cfg(feature = "client")]
 pub use pagination::{Paginate, PaginationError};
 #[cfg(feature = "client")]

@@ -757,10 +757,21 @@ fn shown(value: &Value) -> String {
 }
 
 fn broken(rule: &Rule, field: String, value: &str) -> ValidationError {
+    // A secret's value never reaches the error (nor its Display); a URL's credentials neither.
+    let secret = rule
+        .path
+        .iter()
+        .rev()
+        .find(|segment| !matches!(**segment, "[]" | "{}"))
+        .is_some_and(|name| crate::redact::is_secret_key(name));
+    let value = match secret {
+        true => std::borrow::Cow::Borrowed(crate::redact::MASK),
+        false => crate::redact::scrub(value),
+    };
     // Long values are cut so that the error stays readable.
     let value: String = match value.chars().count() > 80 {
         true => value.chars().take(80).chain("…".chars()).collect(),
-        false => value.to_owned(),
+        false => value.into_owned(),
     };
     ValidationError {
         location: rule.location,
@@ -917,6 +928,30 @@ mod tests {
             check: Check::MinLength(2),
         },
     ];
+
+    #[test]
+    fn a_broken_rule_never_shows_a_secret_or_url_credentials() {
+        static SECRETS: &[Rule] = &[
+            Rule {
+                location: Location::Body,
+                path: &["hook", "secret_key"],
+                check: Check::MaxLength(3),
+            },
+            Rule {
+                location: Location::Body,
+                path: &["hook", "url"],
+                check: Check::HttpsUri,
+            },
+        ];
+        let body = br#"{"hook": {"secret_key": "kapso-LEAK", "url": "http://u:pa55@h/"}}"#;
+        let (_, e) = check_body(SECRETS, body).unwrap();
+        assert_eq!(e.field(), "hook.secret_key");
+        assert!(!e.to_string().contains("kapso-LEAK"), "{e}");
+        let body = br#"{"hook": {"url": "http://u:pa55@h/"}}"#;
+        let (_, e) = check_body(SECRETS, body).unwrap();
+        assert!(!e.to_string().contains("pa55"), "{e}");
+        assert!(e.detail().contains("http://***@h/"), "{e}");
+    }
 
     #[test]
     fn a_leaf_rule_sees_every_kind_of_value() {

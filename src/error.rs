@@ -637,15 +637,17 @@ fn api_error<E: ErrorBody>(
         None => (None, None, None, None, None),
     };
     let redacted_body = body.as_deref().and_then(redacted_copy);
+    // Every text the envelope brought is shown (Display), so every one is scrubbed.
     Error::Api(Box::new(ApiError {
         status,
         request_id: response::request_id(headers)
             .map(str::to_owned)
-            .or(body_request_id),
-        kind,
-        code,
+            .or(body_request_id)
+            .map(scrubbed),
+        kind: kind.map(scrubbed),
+        code: code.map(scrubbed),
         message: message.map(scrubbed),
-        param,
+        param: param.map(scrubbed),
         retry_after: response::retry_after(headers),
         rate_limit: RateLimit::from_headers(headers),
         idempotent_replayed: response::idempotent_replayed(headers),
@@ -674,7 +676,7 @@ fn scrubbed(text: String) -> String {
 
 /// An API error from the answer the transport hook read: the envelope's fields when the body fits
 /// the platform's error schema, and the raw text (capped, marked when cut) in every case.
-fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
+pub(crate) fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
     let incomplete = raw.truncated || raw.cut_short;
     let parsed = match incomplete {
         false => serde_json::from_slice::<E>(&raw.body).ok(),
@@ -696,7 +698,7 @@ fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
     match error {
         Error::Api(mut e) => {
             if e.request_id.is_none() {
-                e.request_id = body_request_id;
+                e.request_id = body_request_id.map(scrubbed);
             }
             if e.message.is_none() {
                 e.message = body_message.map(scrubbed);
@@ -807,7 +809,9 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                 let body = String::from_utf8_lossy(&bytes).into_owned();
                 Error::Decode(Box::new(DecodeError {
                     status,
-                    request_id: header_request_id.or_else(|| body_request_id(&bytes)),
+                    request_id: header_request_id
+                        .or_else(|| body_request_id(&bytes))
+                        .map(scrubbed),
                     source,
                     redacted_body: redacted_copy(&body),
                     body,

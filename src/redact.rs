@@ -146,7 +146,8 @@ fn mask_tokens(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Masks the `user:pass` of every `scheme://user:pass@host`.
+/// Masks the `user:pass` of every `scheme://user:pass@host`. No text is skipped unscanned: a
+/// `://` inside what looked like an authority is looked at too.
 fn url_credentials(text: &str) -> Cow<'_, str> {
     if !text.contains("://") || !text.contains('@') {
         return Cow::Borrowed(text);
@@ -161,16 +162,15 @@ fn url_credentials(text: &str) -> Cow<'_, str> {
         let authority_len = after
             .find(|c: char| "/?#\"'<>\\ \t\r\n`".contains(c))
             .unwrap_or(after.len());
-        let authority = &after[..authority_len];
-        match authority.rfind('@') {
+        match after[..authority_len].rfind('@') {
             Some(user_end) => {
                 out.push_str(MASK);
-                out.push_str(&authority[user_end..]);
                 changed = true;
+                // Scanning goes on from the `@`: the host part is text like any other.
+                rest = &after[user_end..];
             }
-            None => out.push_str(authority),
+            None => rest = after,
         }
-        rest = &after[authority_len..];
     }
     out.push_str(rest);
     match changed {
@@ -318,6 +318,9 @@ mod tests {
             "see https://***@host.example:8443/x and http://plain/"
         );
         assert_eq!(url("https://a@b@h/"), "https://***@h/");
+        // A `://` within what looked like an authority is scanned too.
+        assert_eq!(scrub("://abc@https://u:pw@h/"), "://***@https://***@h/");
+        assert_eq!(scrub("x://ahttps://u:pw@h/"), "x://ahttps://***@h/");
         assert!(matches!(scrub("nothing here"), Cow::Borrowed(_)));
         assert_eq!(
             message_about(

@@ -39,6 +39,10 @@
 
 #[cfg(feature = "client")]
 mod error;
+/// Entry points for the fuzz targets (`fuzz/`); not part of the API.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
 #[cfg(feature = "client")]

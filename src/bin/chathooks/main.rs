@@ -30,6 +30,7 @@
 //! from the environment or a file, tables, streamed pages, secrets from env/files, the 0/1/2 exit
 //! codes and commands no spec has (`fake`, `listen`, `trigger`).
 
+mod header;
 mod manage;
 mod serve;
 
@@ -39,6 +40,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chathooks::webhooks::{kapso, kirim};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub(crate) use header::parse_header;
 
 #[derive(Parser)]
 #[command(
@@ -234,15 +236,6 @@ impl From<chathooks::Error> for Failure {
             e @ chathooks::Error::Validation(_) => Failure::Usage(e.to_string()),
             other => Failure::Failed(other.to_string()),
         }
-    }
-}
-
-fn parse_header(value: &str) -> Result<(String, String), String> {
-    match value.split_once(':') {
-        Some((name, v)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_owned(), v.trim().to_owned()))
-        }
-        _ => Err("expected `Name: value`".to_owned()),
     }
 }
 

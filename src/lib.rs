@@ -19,9 +19,9 @@
 //! status, the platform's error envelope, the request id and the attempt count.
 //!
 //! Production behaviour is on by default: retries with backoff and jitter where they are safe
-//! ([`retry`]), timeouts, no redirects, the API key only over `https`, bounded error bodies,
-//! the spec's constraints checked before sending ([`validate`]) and list streams
-//! ([`pagination`]).
+//! ([`retry`]), timeouts and a deadline per call, no redirects, the API key only over `https`,
+//! bounded bodies, no secret in any `Debug` or `Display`, the spec's constraints checked before
+//! sending ([`validate`]) and list streams ([`pagination`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "kirim")]

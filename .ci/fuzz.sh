@@ -2,8 +2,8 @@
 # Fuzzes with cargo-fuzz (libFuzzer): one time budget, split evenly over the targets, run one
 # after the other:
 #   kirim_signature_header     the X-Kirim-Signature parser and Kirim/Kapso verification
-#   event_parser               Kirim.chat and Kapso event parsing
-#   event_parser_differential  the one-pass event parsers against their serde_json::Value walks
+#   event_parser               Kirim.chat and Kapso event parsing, and the one-pass parsers
+#                              against the serde_json::Value walks they stand for (differential)
 #   signed_delivery            correctly signed deliveries: the timestamp check, the delivery
 #                              headers (Delivery::from_headers, X-Batch-Size), parsing
 #   client_answer              Retry-After, rate-limit headers, error envelopes, decode errors,
@@ -20,7 +20,6 @@ cd "$(dirname "$0")/.."
 targets=(
     kirim_signature_header
     event_parser
-    event_parser_differential
     signed_delivery
     client_answer
     validate_body
@@ -46,11 +45,9 @@ for target in "${targets[@]}"; do
 done
 for fixture in tests/fixtures/webhooks/*.json; do
     name="$(basename "$fixture" .json)"
-    for target in event_parser event_parser_differential; do
-        { printf '\0'; cat "$fixture"; } > "fuzz/corpus/$target/seed-$name-0"
-        { printf '\1'; cat "$fixture"; } > "fuzz/corpus/$target/seed-$name-1"
-        { printf '\x18'; cat "$fixture"; } > "fuzz/corpus/$target/seed-$name-batch"
-    done
+    { printf '\0'; cat "$fixture"; } > "fuzz/corpus/event_parser/seed-$name-0"
+    { printf '\1'; cat "$fixture"; } > "fuzz/corpus/event_parser/seed-$name-1"
+    { printf '\x18'; cat "$fixture"; } > "fuzz/corpus/event_parser/seed-$name-batch"
     # signed_delivery reads a few fields first, then takes the rest as the body.
     { head -c 48 /dev/zero; cat "$fixture"; } > "fuzz/corpus/signed_delivery/seed-$name"
     cp "$fixture" "fuzz/corpus/validate_body/seed-$name"

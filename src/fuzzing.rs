@@ -9,51 +9,40 @@ use http::{HeaderMap, StatusCode};
 use crate::response::RawErrorResponse;
 use crate::Error;
 
+/// A platform, for [`error_answer`].
+#[derive(Clone, Copy, Debug)]
+pub enum Platform {
+    /// Kirim.chat's error envelope.
+    #[cfg(feature = "kirim")]
+    Kirim,
+    /// Kapso's error body.
+    #[cfg(feature = "kapso")]
+    Kapso,
+}
+
 /// What the client makes of an error answer with this status, headers and body (as read by the
-/// transport hook: `truncated` at the cap, or `cut_short` by the connection), with the Kirim.chat
-/// error envelope.
-#[cfg(feature = "kirim")]
-pub fn kirim_error_answer(
+/// transport hook: `truncated` at the cap, or `cut_short` by the connection) from `platform`.
+pub fn error_answer(
+    platform: Platform,
     status: StatusCode,
     headers: HeaderMap,
     body: &[u8],
-    truncated: bool,
-    cut_short: bool,
+    (truncated, cut_short): (bool, bool),
     attempts: u32,
 ) -> Error {
-    let raw = raw(status, headers, body, truncated, cut_short, attempts);
-    crate::error::raw_api_error::<crate::kirim::types::ErrorEnvelope>(&raw)
-}
-
-/// [`kirim_error_answer`] with Kapso's error body.
-#[cfg(feature = "kapso")]
-pub fn kapso_error_answer(
-    status: StatusCode,
-    headers: HeaderMap,
-    body: &[u8],
-    truncated: bool,
-    cut_short: bool,
-    attempts: u32,
-) -> Error {
-    let raw = raw(status, headers, body, truncated, cut_short, attempts);
-    crate::error::raw_api_error::<crate::kapso::ErrorBody>(&raw)
-}
-
-fn raw(
-    status: StatusCode,
-    headers: HeaderMap,
-    body: &[u8],
-    truncated: bool,
-    cut_short: bool,
-    attempts: u32,
-) -> RawErrorResponse {
-    RawErrorResponse {
+    let raw = RawErrorResponse {
         status,
         headers,
         body: bytes::Bytes::copy_from_slice(body),
         truncated,
         cut_short,
         attempts,
+    };
+    match platform {
+        #[cfg(feature = "kirim")]
+        Platform::Kirim => crate::error::raw_api_error::<crate::kirim::types::ErrorEnvelope>(&raw),
+        #[cfg(feature = "kapso")]
+        Platform::Kapso => crate::error::raw_api_error::<crate::kapso::ErrorBody>(&raw),
     }
 }
 

@@ -3,8 +3,9 @@
 
 use chathooks::webhooks::{kapso, kirim};
 
-/// event_parser_differential: serde skips an unknown field without checking its UTF-8, so the
-/// one-pass parse accepted a body the `Value` walk refuses as not JSON. Both refuse it now.
+/// event_parser (its differential half): serde skips an unknown field without checking its
+/// UTF-8, so the one-pass parse accepted a body the `Value` walk refuses as not JSON. Both refuse
+/// it now.
 #[test]
 fn a_body_that_is_not_utf8_is_refused_by_both_parse_paths() {
     let mut body =

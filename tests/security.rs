@@ -40,6 +40,27 @@ fn kapso_client(base: &str) -> kapso::legacy::Client {
         .unwrap()
 }
 
+/// A Kapso webhook GET against a server that answers `answer`; the error, recorded in `leaks`
+/// with its `Debug` logged through `tracing` too.
+async fn kapso_get_error(answer: ResponseTemplate, leaks: &Leaks) -> Error {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    let err: Error = kapso_client(&server.uri())
+        .get_whatsapp_webhook()
+        .whatsapp_config_id("c")
+        .id("w")
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    leaks.error(&err);
+    tracing::warn!(error = ?err, "get failed");
+    err
+}
+
 /// Item 1: a create answer that does not fit the schema (no `status`) is a decode error whose
 /// `Debug`, `Display`, source chain and `tracing` output never show `initial_secret`.
 #[tokio::test(flavor = "current_thread")]
@@ -84,24 +105,11 @@ async fn a_create_answer_with_schema_drift_never_shows_its_secret() {
 /// Item 1, Kapso: a GET whose webhook lacks `id` echoes `secret_key`; it shows nowhere.
 #[tokio::test(flavor = "current_thread")]
 async fn a_kapso_get_with_schema_drift_never_shows_the_secret_key() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
-            "url": "https://example.com/h", "secret_key": KAPSO_SECRET, "events": []
-        }})))
-        .mount(&server)
-        .await;
     let leaks = Leaks::capture();
-    let err: Error = kapso_client(&server.uri())
-        .get_whatsapp_webhook()
-        .whatsapp_config_id("c")
-        .id("w")
-        .send()
-        .await
-        .unwrap_err()
-        .into();
-    leaks.error(&err);
-    tracing::warn!(error = ?err, "get failed");
+    let answer = ResponseTemplate::new(200).set_body_json(json!({"data": {
+        "url": "https://example.com/h", "secret_key": KAPSO_SECRET, "events": []
+    }}));
+    let err = kapso_get_error(answer, &leaks).await;
     assert!(matches!(err, Error::Decode(_)), "{err}");
     leaks.assert_absent(&[KAPSO_SECRET, KAPSO_KEY]);
 }
@@ -110,25 +118,12 @@ async fn a_kapso_get_with_schema_drift_never_shows_the_secret_key() {
 /// `Debug` and `Display`.
 #[tokio::test(flavor = "current_thread")]
 async fn an_error_answer_that_echoes_a_secret_never_shows_it() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
-            "error": format!("secret {SECRET} is not accepted"),
-            "webhook": {"secret_key": KAPSO_SECRET, "url": "https://user:pa55word@example.com/h"}
-        })))
-        .mount(&server)
-        .await;
     let leaks = Leaks::capture();
-    let err: Error = kapso_client(&server.uri())
-        .get_whatsapp_webhook()
-        .whatsapp_config_id("c")
-        .id("w")
-        .send()
-        .await
-        .unwrap_err()
-        .into();
-    leaks.error(&err);
-    tracing::warn!(error = ?err, "get failed");
+    let answer = ResponseTemplate::new(422).set_body_json(json!({
+        "error": format!("secret {SECRET} is not accepted"),
+        "webhook": {"secret_key": KAPSO_SECRET, "url": "https://user:pa55word@example.com/h"}
+    }));
+    let err = kapso_get_error(answer, &leaks).await;
     let Error::Api(api) = &err else {
         panic!("{err}")
     };

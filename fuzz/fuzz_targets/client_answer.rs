@@ -78,10 +78,9 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
         NAMES[1..4].iter().any(|n| headers.contains_key(*n))
     );
 
-    for error in [
-        fuzzing::kirim_error_answer(status, headers.clone(), &body, truncated, cut_short, attempts),
-        fuzzing::kapso_error_answer(status, headers.clone(), &body, truncated, cut_short, attempts),
-    ] {
+    for platform in [fuzzing::Platform::Kirim, fuzzing::Platform::Kapso] {
+        let cut = (truncated, cut_short);
+        let error = fuzzing::error_answer(platform, status, headers.clone(), &body, cut, attempts);
         let Error::Api(api) = &error else {
             panic!("an error answer must be Error::Api: {error:?}")
         };

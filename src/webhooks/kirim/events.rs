@@ -82,7 +82,7 @@ pub fn parse(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
 /// and errors are exactly its own; this is only the fast way to the same result.
 fn parse_direct(delivery: &Delivery, body: &[u8]) -> Option<Event> {
     // serde skips unknown fields without checking their UTF-8: a body that is not text is left
-    // to the `Value` walk, which refuses it (found by the fuzz target event_parser_differential).
+    // to the `Value` walk, which refuses it (found by the fuzz target event_parser).
     std::str::from_utf8(body).ok()?;
     let is_meta = match &delivery.source {
         Some(Source::Meta) => true,
@@ -412,7 +412,8 @@ pub struct KirimEnrichment {
 }
 
 /// Both ways [`parse`] can go (the one-pass parse, and the `Value` walk that decides whenever it
-/// answers `None`), for the differential fuzz target in `fuzz/`. Not part of the API.
+/// answers `None`), for the differential half of the fuzz target `event_parser`. Not part of
+/// the API.
 #[doc(hidden)]
 pub fn parse_both_ways(delivery: &Delivery, body: &[u8]) -> (Option<Event>, Result<Event, Error>) {
     (

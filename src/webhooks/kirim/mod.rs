@@ -36,6 +36,6 @@ pub use verify::{
     MAX_SIGNATURES, SIGNATURE_HEADER, SIGNATURE_HEADER_ALIAS,
 };
 
-/// For the differential fuzz target (`fuzz/`); not part of the API.
+/// For the fuzz target `event_parser` (`fuzz/`); not part of the API.
 #[doc(hidden)]
 pub use events::parse_both_ways;

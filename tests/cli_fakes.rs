@@ -309,7 +309,7 @@ fn kapso_management_against_the_fake() {
         .get_output()
         .clone();
     let created = stdout_json(&out);
-    assert_eq!(created["secret_key"], "kapso-cli-secret");
+    assert_eq!(created["secret_key"], "***", "--json masks it as tables do");
     assert_eq!(created["headers"]["X-Env"], "test");
     let id = created["id"].as_str().unwrap().to_owned();
 

@@ -6,13 +6,18 @@
 //! 1. checks the signature header **before reading the body** (a request without one costs no
 //!    body read);
 //! 2. reads the body up to the verifier's limit (`max_body_len`, 1 MiB by default), whatever
-//!    axum's `DefaultBodyLimit` says;
+//!    axum's `DefaultBodyLimit` says, and for at most the verifier's `body_read_timeout`
+//!    (10 s by default, [`DEFAULT_BODY_READ_TIMEOUT`](super::DEFAULT_BODY_READ_TIMEOUT)), so a
+//!    slow sender cannot hold a connection open (the time to send the headers is the server's
+//!    business: hyper's `header_read_timeout`);
 //! 3. verifies the signature and parses the events.
 //!
 //! A rejected delivery gets a **generic** answer that tells an attacker nothing (not the server's
 //! clock, not the configuration, not an echo of what was sent): **401** `invalid signature`
-//! (no matching signature, stale timestamp), **413** `payload too large`, **400** `bad request`
-//! (missing or malformed header, body not an event). The detailed reason goes to the
+//! (no matching signature, stale timestamp), **413** `payload too large`, **408**
+//! `request timeout` (the body did not arrive in time: both platforms retry a 408, so a delivery
+//! slowed by the network is not lost), **400** `bad request` (missing or malformed header, body
+//! not an event). The detailed reason goes to the
 //! application: take `Result<KirimDelivery, Rejection>` in your handler and read
 //! [`Rejection::reason`], or enable the `tracing` feature for a `tracing` warning per rejection.
 //! **500** is kept for the receiver's own trouble (a failing dedupe store).
@@ -192,6 +197,11 @@ pub enum RejectionReason {
     Webhook(Error),
     /// The body could not be read (the connection broke, …).
     BodyRead(String),
+    /// The body did not arrive within the verifier's `body_read_timeout` (answered 408).
+    BodyTimeout {
+        /// The time limit.
+        after: std::time::Duration,
+    },
     /// [`FirstSeen`]: the delivery was already handled (answered 200).
     Duplicate(DedupeKey),
     /// [`FirstSeen`]: the dedupe store failed (answered 500).
@@ -203,6 +213,9 @@ impl fmt::Display for RejectionReason {
         match self {
             RejectionReason::Webhook(e) => e.fmt(f),
             RejectionReason::BodyRead(e) => write!(f, "the body could not be read: {e}"),
+            RejectionReason::BodyTimeout { after } => {
+                write!(f, "the body did not arrive within {after:?}")
+            }
             RejectionReason::Duplicate(key) => write!(f, "a duplicate delivery ({key})"),
             RejectionReason::Dedupe(e) => e.fmt(f),
         }
@@ -244,6 +257,7 @@ impl Rejection {
             StatusCode::OK => "duplicate",
             StatusCode::UNAUTHORIZED => "invalid signature",
             StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
+            StatusCode::REQUEST_TIMEOUT => "request timeout",
             StatusCode::INTERNAL_SERVER_ERROR => "internal error",
             _ => "bad request",
         }
@@ -279,9 +293,14 @@ impl IntoResponse for Rejection {
     }
 }
 
-/// Reads at most `limit` bytes of the body; a `Content-Length` over the limit is refused before
-/// reading anything.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Rejection> {
+/// Reads at most `limit` bytes of the body, for at most `timeout`; a `Content-Length` over the
+/// limit is refused before reading anything.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Rejection> {
     let too_large = || Rejection::from(Error::BodyTooLarge { limit });
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -291,7 +310,20 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         return Err(too_large());
     }
     use http_body_util::BodyExt;
-    match http_body_util::Limited::new(body, limit).collect().await {
+    let collect = http_body_util::Limited::new(body, limit).collect();
+    let collected = match timeout {
+        std::time::Duration::MAX => collect.await,
+        _ => match tokio::time::timeout(timeout, collect).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                return Err(Rejection::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    RejectionReason::BodyTimeout { after: timeout },
+                ))
+            }
+        },
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Err(e) => Err(Rejection::new(
@@ -312,7 +344,13 @@ where
         let verifier = kirim::Verifier::from_ref(state);
         kirim::signature_header(req.headers())?;
         let (parts, body) = req.into_parts();
-        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
         let headers = verifier.verify(&parts.headers, &body)?;
         let event = kirim::parse(&headers, &body)?;
         let dedupe_key = event.dedupe_key(&body);
@@ -336,7 +374,13 @@ where
         let verifier = kapso::Verifier::from_ref(state);
         kapso::signature(req.headers())?;
         let (parts, body) = req.into_parts();
-        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
         let headers = verifier.verify(&parts.headers, &body)?;
         let payload = kapso::parse(&headers, &body)?;
         Ok(Self {

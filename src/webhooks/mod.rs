@@ -199,3 +199,9 @@ impl Error {
 
 /// The longest body the verifiers accept unless told otherwise: 1 MiB.
 pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
+
+/// How long the axum extractors wait for a delivery's body unless told otherwise: 10 s, the time
+/// both platforms give a whole delivery attempt before they give up on it and retry
+/// (<https://developers.kirim.chat/webhooks/retry/>,
+/// <https://docs.kapso.ai/docs/platform/webhooks/overview>), so no genuine sender takes longer.
+pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -42,9 +42,13 @@ pub(crate) struct ListenArgs {
     /// The signing secrets to accept.
     #[command(flatten)]
     secrets: SecretArgs,
-    /// The Kirim timestamp tolerance in seconds, 0 to disable (default 300).
+    /// The Kirim timestamp tolerance in seconds (default 300; 0 accepts only the signed second
+    /// itself).
     #[arg(long)]
     tolerance: Option<u64>,
+    /// Do not check Kirim's signed timestamp at all: a captured delivery then verifies forever.
+    #[arg(long, conflicts_with = "tolerance")]
+    no_timestamp_check: bool,
 }
 
 /// `chathooks trigger`.
@@ -219,9 +223,10 @@ struct Listener {
 
 pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> {
     let secrets = args.secrets.resolve()?;
-    if args.platform == Platform::Kapso && args.tolerance.is_some() {
+    if args.platform == Platform::Kapso && (args.tolerance.is_some() || args.no_timestamp_check) {
         return Err(Failure::Usage(
-            "--tolerance applies to kirim only: Kapso signs no timestamp".into(),
+            "--tolerance and --no-timestamp-check apply to kirim only: Kapso signs no timestamp"
+                .into(),
         ));
     }
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
@@ -233,12 +238,9 @@ pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> 
     let invalid = |e: chathooks::webhooks::Error| Failure::Usage(e.to_string());
     let (kirim, kapso) = match args.platform {
         Platform::Kirim => {
-            let mut verifier = kirim::Verifier::new(secrets).map_err(invalid)?;
-            verifier = match args.tolerance {
-                Some(0) => verifier.skip_timestamp_check(),
-                Some(secs) => verifier.tolerance(Duration::from_secs(secs)),
-                None => verifier,
-            };
+            let verifier = kirim::Verifier::new(secrets).map_err(invalid)?;
+            let verifier =
+                crate::timestamp_check(verifier, args.tolerance, args.no_timestamp_check);
             (Some(verifier), None)
         }
         Platform::Kapso => (None, Some(kapso::Verifier::new(secrets).map_err(invalid)?)),

@@ -1,0 +1,463 @@
+//! How the Meta types stay lenient with **one** deserialization path: every type is read straight
+//! from `serde_json`'s byte reader (never through a `serde_json::Value` first), and
+//!
+//! - each item of a list Meta sends (a message, a status, a contact, a call, …) is an [`Item`]:
+//!   its bytes are taken as they are (`RawValue`) and parsed on their own, so an item that does
+//!   not fit its type becomes [`Item::Invalid`] with its raw JSON and the reason, and the other
+//!   items of the delivery are still there;
+//! - scalars Meta has sent both as strings and as numbers (timestamps, ids) are read by small
+//!   visitors that take either ([`string`], [`integer`], [`float`]), and are written back in the
+//!   form Meta documents;
+//! - a list that is `null` reads as empty ([`list`]).
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// One item of a list in a Meta webhook: parsed, or kept as Meta sent it when it does not fit
+/// the type (a message without `id`, a field of an unexpected type, …).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item<T> {
+    /// The item, typed.
+    Parsed(T),
+    /// The item did not fit the type: its JSON, unchanged, and why.
+    Invalid(InvalidItem),
+}
+
+/// An item that did not fit its type: the JSON Meta sent and the reason it was not typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvalidItem {
+    /// The item's JSON, as sent.
+    pub raw: Value,
+    /// Why it could not be typed (serde's message, with the position inside the item).
+    pub error: String,
+}
+
+impl<T> Item<T> {
+    /// The typed item, if it parsed.
+    pub fn parsed(&self) -> Option<&T> {
+        match self {
+            Item::Parsed(item) => Some(item),
+            Item::Invalid(_) => None,
+        }
+    }
+
+    /// The item that did not parse, if it did not.
+    pub fn invalid(&self) -> Option<&InvalidItem> {
+        match self {
+            Item::Parsed(_) => None,
+            Item::Invalid(invalid) => Some(invalid),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Item<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Item::Parsed(item) => item.serialize(serializer),
+            Item::Invalid(invalid) => invalid.raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: de::DeserializeOwned> Deserialize<'de> for Item<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        // The item's bytes go through the same byte reader as the whole body, so each type's
+        // `Deserialize` is compiled once.
+        Ok(match serde_json::from_slice::<T>(raw.get().as_bytes()) {
+            Ok(item) => Item::Parsed(item),
+            Err(error) => Item::Invalid(InvalidItem {
+                raw: serde_json::from_slice(raw.get().as_bytes())
+                    .unwrap_or_else(|_| Value::String(raw.get().to_owned())),
+                error: error.to_string(),
+            }),
+        })
+    }
+}
+
+/// A list of items: `null` or absent reads as empty.
+pub(crate) fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct ListVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    deserializer.deserialize_any(ListVisitor(std::marker::PhantomData))
+}
+
+/// A string field Meta has also sent as a number (ids, timestamps): a number is kept as its
+/// decimal text; `null` is `None`.
+pub(crate) fn string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    struct StringVisitor;
+    impl Visitor<'_> for StringVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(StringVisitor)
+}
+
+/// An integer field Meta has also sent as a string of digits (unix timestamps, error codes,
+/// counts); `null` is `None`. Text that is not an integer is an error (the item becomes
+/// [`Item::Invalid`]).
+pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct IntegerVisitor;
+    impl Visitor<'_> for IntegerVisitor {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, a string of digits or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            v.trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(IntegerVisitor)
+}
+
+/// A number field Meta has also sent as a string (coordinates, prices); `null` is `None`.
+pub(crate) fn float<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    struct FloatVisitor;
+    impl Visitor<'_> for FloatVisitor {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, a numeric string or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v.trim().parse::<f64>() {
+                Ok(number) if number.is_finite() => Ok(Some(number)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(FloatVisitor)
+}
+
+/// A field of a [`record!`] struct: how it is read, what it is when absent, and whether it is
+/// left out when written. Implemented once per field *type* (not per field), so each is compiled
+/// once for the whole module.
+pub(crate) trait Slot: Sized + Serialize {
+    /// Reads the field's value.
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+    /// The value of an absent field; `None` when the field is required.
+    fn absent() -> Option<Self>;
+    /// Whether the field is left out when written (absent, empty).
+    fn is_absent(&self) -> bool;
+}
+
+/// A struct declared with [`record!`]: its `Option<…>` and `Vec<…>` fields are [`Slot`]s.
+pub(crate) trait Record: de::DeserializeOwned + Serialize {}
+
+impl<T: Record> Record for Box<T> {}
+
+impl Slot for String {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string(deserializer)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string"))
+    }
+    fn absent() -> Option<Self> {
+        None
+    }
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+/// `Option` fields read the `Option<T>` way: absent and `null` are `None`.
+macro_rules! optional_slot {
+    ($($ty:ty => $read:expr;)*) => {$(
+        impl Slot for Option<$ty> {
+            fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $read(deserializer)
+            }
+            fn absent() -> Option<Self> {
+                Some(None)
+            }
+            fn is_absent(&self) -> bool {
+                self.is_none()
+            }
+        }
+    )*};
+}
+
+optional_slot! {
+    String => string;
+    i64 => integer;
+    f64 => float;
+    bool => Option::<bool>::deserialize;
+    Value => Option::<Value>::deserialize;
+    serde_json::Map<String, Value> => Option::<serde_json::Map<String, Value>>::deserialize;
+}
+
+impl<T: Record> Slot for Option<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer)
+    }
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T: de::DeserializeOwned + Serialize> Slot for Vec<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        list(deserializer)
+    }
+    fn absent() -> Option<Self> {
+        Some(Vec::new())
+    }
+    fn is_absent(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T: de::DeserializeOwned + Serialize> Slot for Option<Vec<T>> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<Vec<T>>::deserialize(deserializer)
+    }
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+/// Reads a field's value as its [`Slot`] type says.
+pub(crate) struct SlotSeed<T>(std::marker::PhantomData<T>);
+
+impl<T> SlotSeed<T> {
+    pub(crate) fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Slot> de::DeserializeSeed<'de> for SlotSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::read(deserializer)
+    }
+}
+
+/// An object key, borrowed from the body when it has no escapes.
+pub(crate) struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Declares a struct of a Meta object with its serde impls, written by this macro instead of
+/// `#[derive(Serialize, Deserialize)]` with `#[serde(flatten)]`: one `visit_map` that reads each
+/// known key with its field type's [`Slot`] and keeps every other key in `extra`
+/// (`serde_json::Map`), and a `serialize` that writes the present fields and then `extra`. It
+/// compiles to far less code than the derive (no buffering of unknown keys, no per-field
+/// wrappers), and reads in the same single pass.
+///
+/// Fields are written `name: Type,` (the JSON key is the name) or `name["key"]: Type,`. A field
+/// whose type is not an `Option` or a `Vec` is required. A repeated key is an error.
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $field_vis:vis $field:ident $([$key:literal])? : $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        $vis struct $name {
+            $( $(#[$field_meta])* $field_vis $field: $ty, )*
+            /// Fields this version does not know, as sent.
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+        }
+
+        impl $crate::webhooks::meta::lenient::Record for $name {}
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                struct RecordVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for RecordVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a `", stringify!($name), "` object"))
+                    }
+                    #[allow(unused_mut)]
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        use $crate::webhooks::meta::lenient::{Key, Slot, SlotSeed};
+                        $( let mut $field: Option<$ty> = None; )*
+                        let mut extra = ::serde_json::Map::new();
+                        while let Some(key) = map.next_key::<Key<'de>>()? {
+                            let name = key.as_str();
+                            $(
+                                if name == $crate::webhooks::meta::lenient::record!(@key $field $($key)?) {
+                                    if $field.is_some() {
+                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                            $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                                        ));
+                                    }
+                                    $field = Some(map.next_value_seed(SlotSeed::<$ty>::new())?);
+                                    continue;
+                                }
+                            )*
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            if extra.insert(key.into_string(), value).is_some() {
+                                return Err(<A::Error as ::serde::de::Error>::custom("a repeated key"));
+                            }
+                        }
+                        Ok($name {
+                            $(
+                                $field: match $field.or_else(<$ty as Slot>::absent) {
+                                    Some(value) => value,
+                                    None => return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                        $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                                    )),
+                                },
+                            )*
+                            extra,
+                        })
+                    }
+                }
+                deserializer.deserialize_map(RecordVisitor)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
+                use $crate::webhooks::meta::lenient::Slot;
+                let mut map = serializer.serialize_map(None)?;
+                $(
+                    if !Slot::is_absent(&self.$field) {
+                        map.serialize_entry(
+                            $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                            &self.$field,
+                        )?;
+                    }
+                )*
+                for (key, value) in &self.extra {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    };
+    (@key $field:ident) => { stringify!($field) };
+    (@key $field:ident $key:literal) => { $key };
+}
+
+pub(crate) use record;

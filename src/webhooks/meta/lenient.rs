@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -85,27 +85,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct ListVisitor<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array or null")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-            while let Some(item) = seq.next_element()? {
-                items.push(item);
-            }
-            Ok(items)
-        }
-    }
-    deserializer.deserialize_any(ListVisitor(std::marker::PhantomData))
+    Option::<Vec<T>>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 /// A string field Meta has also sent as a number (ids, timestamps): a number is kept as its
@@ -217,8 +197,10 @@ pub(crate) fn float<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option
 pub(crate) trait Slot: Sized + Serialize {
     /// Reads the field's value.
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
-    /// The value of an absent field; `None` when the field is required.
-    fn absent() -> Option<Self>;
+    /// The field's value once the object is read: the value read, else its value when absent
+    /// (`None`, empty); a required field that is absent records its `key` in `missing` (and
+    /// returns a placeholder, the object is then refused).
+    fn finish(value: Option<Self>, key: &'static str, missing: &mut Option<&'static str>) -> Self;
     /// Whether the field is left out when written (absent, empty).
     fn is_absent(&self) -> bool;
 }
@@ -233,8 +215,11 @@ impl Slot for String {
         string(deserializer)?
             .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string"))
     }
-    fn absent() -> Option<Self> {
-        None
+    fn finish(value: Option<Self>, key: &'static str, missing: &mut Option<&'static str>) -> Self {
+        value.unwrap_or_else(|| {
+            *missing = Some(key);
+            String::new()
+        })
     }
     fn is_absent(&self) -> bool {
         false
@@ -248,8 +233,8 @@ macro_rules! optional_slot {
             fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 $read(deserializer)
             }
-            fn absent() -> Option<Self> {
-                Some(None)
+            fn finish(value: Option<Self>, _: &'static str, _: &mut Option<&'static str>) -> Self {
+                value.flatten()
             }
             fn is_absent(&self) -> bool {
                 self.is_none()
@@ -271,8 +256,8 @@ impl<T: Record> Slot for Option<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<T>::deserialize(deserializer)
     }
-    fn absent() -> Option<Self> {
-        Some(None)
+    fn finish(value: Option<Self>, _: &'static str, _: &mut Option<&'static str>) -> Self {
+        value.flatten()
     }
     fn is_absent(&self) -> bool {
         self.is_none()
@@ -283,8 +268,8 @@ impl<T: de::DeserializeOwned + Serialize> Slot for Vec<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         list(deserializer)
     }
-    fn absent() -> Option<Self> {
-        Some(Vec::new())
+    fn finish(value: Option<Self>, _: &'static str, _: &mut Option<&'static str>) -> Self {
+        value.unwrap_or_default()
     }
     fn is_absent(&self) -> bool {
         self.is_empty()
@@ -295,11 +280,37 @@ impl<T: de::DeserializeOwned + Serialize> Slot for Option<Vec<T>> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<Vec<T>>::deserialize(deserializer)
     }
-    fn absent() -> Option<Self> {
-        Some(None)
+    fn finish(value: Option<Self>, _: &'static str, _: &mut Option<&'static str>) -> Self {
+        value.flatten()
     }
     fn is_absent(&self) -> bool {
         self.is_none()
+    }
+}
+
+/// Reads one field of a [`record!`] (a repeated key is an error).
+pub(crate) fn read_slot<'de, A: de::MapAccess<'de>, T: Slot>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    key: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(key));
+    }
+    *slot = Some(map.next_value_seed(SlotSeed::<T>::new())?);
+    Ok(())
+}
+
+/// Writes one field of a [`record!`], unless it is absent or empty.
+pub(crate) fn write_slot<M: serde::ser::SerializeMap, T: Slot>(
+    map: &mut M,
+    key: &'static str,
+    value: &T,
+) -> Result<(), M::Error> {
+    if value.is_absent() {
+        Ok(())
+    } else {
+        map.serialize_entry(key, value)
     }
 }
 
@@ -398,19 +409,23 @@ macro_rules! record {
                         self,
                         mut map: A,
                     ) -> Result<$name, A::Error> {
-                        use $crate::webhooks::meta::lenient::{Key, Slot, SlotSeed};
-                        $( let mut $field: Option<$ty> = None; )*
+                        use $crate::webhooks::meta::lenient::{read_slot, Key, Slot};
+                        // One local for every field (not one each): an early return then
+                        // drops one value, which keeps the generated code linear in the
+                        // number of fields.
+                        #[allow(non_camel_case_types)]
+                        struct Fields<$($field),*> { $( $field: Option<$field>, )* }
+                        let mut fields: Fields<$($ty),*> = Fields { $( $field: None, )* };
                         let mut extra = ::serde_json::Map::new();
                         while let Some(key) = map.next_key::<Key<'de>>()? {
                             let name = key.as_str();
                             $(
                                 if name == $crate::webhooks::meta::lenient::record!(@key $field $($key)?) {
-                                    if $field.is_some() {
-                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(
-                                            $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
-                                        ));
-                                    }
-                                    $field = Some(map.next_value_seed(SlotSeed::<$ty>::new())?);
+                                    read_slot(
+                                        &mut fields.$field,
+                                        &mut map,
+                                        $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                                    )?;
                                     continue;
                                 }
                             )*
@@ -419,17 +434,24 @@ macro_rules! record {
                                 return Err(<A::Error as ::serde::de::Error>::custom("a repeated key"));
                             }
                         }
-                        Ok($name {
+                        // Built without an early return per field (which would drop the
+                        // fields left, and grow quadratically): a required field that is
+                        // absent is reported once the struct is built.
+                        let mut missing = None;
+                        let record = $name {
                             $(
-                                $field: match $field.or_else(<$ty as Slot>::absent) {
-                                    Some(value) => value,
-                                    None => return Err(<A::Error as ::serde::de::Error>::missing_field(
-                                        $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
-                                    )),
-                                },
+                                $field: <$ty as Slot>::finish(
+                                    fields.$field,
+                                    $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                                    &mut missing,
+                                ),
                             )*
                             extra,
-                        })
+                        };
+                        match missing {
+                            None => Ok(record),
+                            Some(key) => Err(<A::Error as ::serde::de::Error>::missing_field(key)),
+                        }
                     }
                 }
                 deserializer.deserialize_map(RecordVisitor)
@@ -439,15 +461,14 @@ macro_rules! record {
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap;
-                use $crate::webhooks::meta::lenient::Slot;
+                use $crate::webhooks::meta::lenient::write_slot;
                 let mut map = serializer.serialize_map(None)?;
                 $(
-                    if !Slot::is_absent(&self.$field) {
-                        map.serialize_entry(
-                            $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
-                            &self.$field,
-                        )?;
-                    }
+                    write_slot(
+                        &mut map,
+                        $crate::webhooks::meta::lenient::record!(@key $field $($key)?),
+                        &self.$field,
+                    )?;
                 )*
                 for (key, value) in &self.extra {
                     map.serialize_entry(key, value)?;

@@ -294,8 +294,8 @@ impl Slot for Option<Message> {
             }
         }
     }
-    fn absent() -> Option<Self> {
-        Some(None)
+    fn finish(value: Option<Self>, _: &'static str, _: &mut Option<&'static str>) -> Self {
+        value.flatten()
     }
     fn is_absent(&self) -> bool {
         self.is_none()

@@ -74,7 +74,7 @@ pub enum Content {
     /// `contacts`: the contact cards the user shared.
     Contacts(Vec<SharedContact>),
     /// `interactive`: a reply to a button, a list or a Flow.
-    Interactive(Interactive),
+    Interactive(Box<Interactive>),
     /// `button`: a template's quick-reply button.
     Button(Button),
     /// `reaction`.

@@ -66,12 +66,13 @@ impl<T: Serialize> Serialize for Item<T> {
 impl<'de, T: de::DeserializeOwned> Deserialize<'de> for Item<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        // The item's bytes go through the same byte reader as the whole body, so each type's
-        // `Deserialize` is compiled once.
-        Ok(match serde_json::from_slice::<T>(raw.get().as_bytes()) {
+        // The item is read from its text (already checked UTF-8) by `serde_json`'s `str`
+        // reader: items are only ever read this way, so each item type's `Deserialize` is
+        // compiled once, and its strings are not checked a second time.
+        Ok(match serde_json::from_str::<T>(raw.get()) {
             Ok(item) => Item::Parsed(item),
             Err(error) => Item::Invalid(InvalidItem {
-                raw: serde_json::from_slice(raw.get().as_bytes())
+                raw: serde_json::from_str(raw.get())
                     .unwrap_or_else(|_| Value::String(raw.get().to_owned())),
                 error: error.to_string(),
             }),

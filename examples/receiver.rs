@@ -1,10 +1,13 @@
-//! A webhook receiver for both platforms: verifies each delivery, drops duplicates, prints it.
+//! A webhook receiver for Kirim.chat, Kapso and Meta: verifies each delivery, drops duplicates,
+//! prints it.
 //!
 //! ```text
 //! KIRIM_WEBHOOK_SECRET=whsec_… KAPSO_WEBHOOK_SECRET=… cargo run --example receiver --features axum
 //! ```
 //!
-//! Listens on `127.0.0.1:$PORT` (default 3000): `POST /kirim` and `POST /kapso`. Put it behind a
+//! Listens on `127.0.0.1:$PORT` (default 3000): `POST /kirim` and `POST /kapso`; with
+//! `META_APP_SECRET` (and `META_VERIFY_TOKEN` for Meta's `GET` verification request), `/meta` for
+//! WhatsApp Cloud API deliveries straight from Meta. Put it behind a
 //! tunnel to receive real deliveries, or point `chathooks trigger` or the fakes of
 //! `chathooks::testing` at it. `KIRIM_WEBHOOK_SECRET` may list several secrets separated by commas
 //! (during a rotation). Verification failures answer 401 (bad signature, stale timestamp) or 400
@@ -13,11 +16,14 @@
 //! so the platform stops retrying it.
 
 use axum::extract::FromRef;
+use axum::routing::get;
 use axum::routing::post;
 use axum::Router;
-use chathooks::webhooks::axum::{Dedupe, FirstSeen, KapsoDelivery, KirimDelivery, Rejection};
+use chathooks::webhooks::axum::{
+    meta_handshake, Dedupe, FirstSeen, KapsoDelivery, KirimDelivery, MetaDelivery, Rejection,
+};
 use chathooks::webhooks::dedupe::MemoryDedupe;
-use chathooks::webhooks::{kapso, kirim};
+use chathooks::webhooks::{kapso, kirim, meta};
 
 /// One platform's route state: its verifier and the shared dedupe store.
 #[derive(Clone)]
@@ -34,6 +40,12 @@ impl FromRef<Route<kirim::Verifier>> for kirim::Verifier {
 
 impl FromRef<Route<kapso::Verifier>> for kapso::Verifier {
     fn from_ref(route: &Route<kapso::Verifier>) -> Self {
+        route.verifier.clone()
+    }
+}
+
+impl FromRef<Route<meta::Verifier>> for meta::Verifier {
+    fn from_ref(route: &Route<meta::Verifier>) -> Self {
         route.verifier.clone()
     }
 }
@@ -74,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !kapso_secrets.is_empty() {
         let route = Route {
             verifier: kapso::Verifier::new(kapso_secrets)?,
-            dedupe,
+            dedupe: dedupe.clone(),
         };
         app = app.merge(
             Router::new()
@@ -82,8 +94,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .with_state(route),
         );
     }
+    let meta_secrets = secrets("META_APP_SECRET");
+    if !meta_secrets.is_empty() {
+        let mut verifier = meta::Verifier::new(meta_secrets)?;
+        if let Ok(token) = std::env::var("META_VERIFY_TOKEN") {
+            verifier = verifier.verify_token(token)?;
+        }
+        let route = Route { verifier, dedupe };
+        app = app.merge(
+            Router::new()
+                .route("/meta", get(meta_handshake).post(on_meta))
+                .with_state(route),
+        );
+    }
     if !app.has_routes() {
-        return Err("set KIRIM_WEBHOOK_SECRET and/or KAPSO_WEBHOOK_SECRET".into());
+        return Err("set KIRIM_WEBHOOK_SECRET, KAPSO_WEBHOOK_SECRET and/or META_APP_SECRET".into());
     }
     let port: u16 = std::env::var("PORT")
         .ok()
@@ -128,6 +153,32 @@ async fn on_kapso(
             event.event_type.as_ref().map_or("-", |t| t.as_str()),
             event.id().unwrap_or("-")
         );
+    }
+    Ok("ok")
+}
+
+async fn on_meta(
+    delivery: Result<FirstSeen<MetaDelivery>, Rejection>,
+) -> Result<&'static str, Rejection> {
+    let FirstSeen(delivery) = delivery.inspect_err(|r| rejected("meta", r))?;
+    let webhook = &delivery.webhook;
+    for message in webhook.messages() {
+        println!(
+            "meta  message {} from {} {:?}",
+            message.id,
+            message.sender().map_or("-", |s| s.as_str()),
+            message.kind()
+        );
+    }
+    for status in webhook.statuses() {
+        println!(
+            "meta  status {} {}",
+            status.id,
+            status.status.as_deref().unwrap_or("-")
+        );
+    }
+    for (kind, invalid) in webhook.invalid_items() {
+        println!("meta  kept as JSON ({kind:?}): {}", invalid.error);
     }
     Ok("ok")
 }

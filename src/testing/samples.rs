@@ -32,6 +32,10 @@ pub const KIRIM_EVENTS: &[&str] = &[
     "contact.updated",
 ];
 
+/// The Meta (WhatsApp Cloud API) samples, by the Kirim.chat event name of the same body:
+/// `message.received` (a text message) and `message.status` (a `delivered` status).
+pub const META_EVENTS: &[&str] = &["message.received", "message.status"];
+
 /// The Kapso WhatsApp event types with a sample (docs.kapso.ai event types).
 pub const KAPSO_EVENTS: &[&str] = &[
     "whatsapp.message.received",
@@ -133,6 +137,16 @@ pub fn kirim(event_type: &str) -> Option<Value> {
         "contact.created" | "contact.updated" => envelope(json!({ "contact": contact })),
         _ => return None,
     })
+}
+
+/// A WhatsApp Cloud API webhook body as Meta sends it (see [`META_EVENTS`]), with a fresh
+/// `wamid`; `None` for another name. The same bodies Kirim.chat passes through.
+pub fn meta(event_type: &str) -> Option<Value> {
+    if META_EVENTS.contains(&event_type) {
+        kirim(event_type)
+    } else {
+        None
+    }
 }
 
 /// A payload v2 body for a Kapso event type (see [`KAPSO_EVENTS`]); `None` for another type.

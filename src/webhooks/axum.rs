@@ -76,7 +76,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::dedupe::{DedupeError, DedupeKey, DedupeStore};
-use super::{kapso, kirim, Error};
+use super::{kapso, kirim, meta, Error};
 
 /// A verified, parsed Kirim.chat delivery.
 #[derive(Clone, Debug)]
@@ -104,6 +104,40 @@ pub struct KapsoDelivery {
     pub body: Bytes,
 }
 
+/// A verified, parsed delivery straight from Meta (WhatsApp Cloud API webhooks,
+/// `X-Hub-Signature-256`). Answer Meta's verification request with [`meta_handshake`].
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use chathooks::webhooks::axum::{meta_handshake, MetaDelivery};
+/// use chathooks::webhooks::meta;
+///
+/// async fn on_meta(delivery: MetaDelivery) -> &'static str {
+///     for message in delivery.webhook.messages() {
+///         println!("{} from {:?}: {:?}", message.id, message.sender(), message.text());
+///     }
+///     "ok"
+/// }
+///
+/// # fn main() -> Result<(), chathooks::webhooks::Error> {
+/// let verifier = meta::Verifier::new(["app-secret"])?.verify_token("my-verify-token")?;
+/// let app: Router = Router::new()
+///     .route("/hooks/meta", get(meta_handshake).post(on_meta))
+///     .with_state(verifier);
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct MetaDelivery {
+    /// The parsed body.
+    pub webhook: meta::Webhook,
+    /// The key to deduplicate on, from the signed body ([`meta::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
+    /// The raw body, as signed.
+    pub body: Bytes,
+}
+
 /// A delivery that carries a [`DedupeKey`]: what [`FirstSeen`] needs.
 pub trait Deduplicable {
     /// The key to deduplicate on.
@@ -117,6 +151,12 @@ impl Deduplicable for KirimDelivery {
 }
 
 impl Deduplicable for KapsoDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
+    }
+}
+
+impl Deduplicable for MetaDelivery {
     fn dedupe_key(&self) -> &DedupeKey {
         &self.dedupe_key
     }
@@ -389,6 +429,57 @@ where
             dedupe_key: kapso::dedupe_key(&body),
             body,
         })
+    }
+}
+
+impl<S> FromRequest<S> for MetaDelivery
+where
+    S: Send + Sync,
+    meta::Verifier: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = meta::Verifier::from_ref(state);
+        meta::signature(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        verifier.verify(&parts.headers, &body)?;
+        let webhook = meta::parse(&body)?;
+        let dedupe_key = meta::dedupe_key(&webhook, &body);
+        Ok(Self {
+            webhook,
+            dedupe_key,
+            body,
+        })
+    }
+}
+
+/// Answers Meta's verification request (`GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`)
+/// with the verifier in your router state ([`meta::Verifier::verify_token`]): **200** and the
+/// challenge when the token is one of yours, **403** `forbidden` when it is not or the mode is
+/// not `subscribe`, **400** `bad request` for a missing or malformed parameter, **500** when the
+/// verifier has no verify token. The answer never echoes the token.
+pub async fn meta_handshake(
+    axum::extract::State(verifier): axum::extract::State<meta::Verifier>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    match verifier.handshake(query.as_deref().unwrap_or("")) {
+        Ok(challenge) => (StatusCode::OK, challenge).into_response(),
+        Err(e) => {
+            let (status, text) = match e {
+                meta::HandshakeError::NoVerifyToken => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                }
+                meta::HandshakeError::TokenMismatch | meta::HandshakeError::NotSubscribe(_) => {
+                    (StatusCode::FORBIDDEN, "forbidden")
+                }
+                _ => (StatusCode::BAD_REQUEST, "bad request"),
+            };
+            #[cfg(feature = "tracing")]
+            tracing::warn!(status = status.as_u16(), reason = %e, "webhook verification request refused");
+            (status, text).into_response()
+        }
     }
 }
 

@@ -5,7 +5,11 @@
 //! functions that produce byte for byte what the platform sends (for testing your receiver):
 //!
 //! - [`kirim`]: `X-Kirim-Signature: t=…,v1=…`, HMAC-SHA256 over `"{t}.{body}"`, 300 s tolerance;
-//! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**.
+//! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**;
+//! - [`meta`]: deliveries straight from Meta (WhatsApp Cloud API): `X-Hub-Signature-256:
+//!   sha256=<hex>`, HMAC-SHA256 over the raw body with the app secret, **no timestamp**, and the
+//!   `hub.mode=subscribe` verification request. Its payload types are also what Kirim.chat and
+//!   Kapso pass through.
 //!
 //! Verifying and parsing are separate steps, so you can verify, store the raw body, and parse
 //! later. The core API takes the raw body as bytes and headers through the small [`Headers`]
@@ -32,8 +36,10 @@
 //! (`subtle`). A verifier refuses empty or blank secrets when it is built, shares its secrets
 //! between clones (`Arc`), and never shows them in `Debug` output or error messages.
 //!
-//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), [`meta`] (the WhatsApp Cloud
-//! API payload both platforms carry), [`dedupe`] (keys from signed data and the stores),
+//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), `meta/` (the WhatsApp Cloud
+//! API payload both platforms carry: `message.rs`, `content.rs`, `status.rs`, `change.rs`, the
+//! one-pass lenient reading in `lenient.rs`; Meta's own signature and handshake in `verify.rs`),
+//! [`dedupe`] (keys from signed data and the stores),
 //! `common.rs` (the verifier core both platforms share), `axum.rs` and `http.rs`.
 
 use std::fmt;

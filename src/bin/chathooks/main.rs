@@ -8,10 +8,11 @@
 //! chathooks kapso platform webhooks list|get|create|update|delete|test [--phone-number <id>]
 //!                        | deliveries list
 //! chathooks fake kirim|kapso [--port N]
-//! chathooks listen kirim|kapso --port N (--secret S | --secret-env NAME | --secret-file PATH)
-//! chathooks trigger kirim|kapso <event-type> --to URL (--secret … | --secret-env … | --secret-file …)
-//! chathooks sign kirim|kapso --secret <S> --body-file <F> [--timestamp <unix>]
-//! chathooks verify kirim|kapso --secret <S> --header '<Name>: <value>' … --body-file <F>
+//! chathooks listen kirim|kapso|meta --port N (--secret S | --secret-env NAME | --secret-file PATH)
+//!                  [--verify-token-env NAME]   (meta: answer the hub.mode=subscribe GET)
+//! chathooks trigger kirim|kapso|meta <event-type> --to URL (--secret … | --secret-env … | --secret-file …)
+//! chathooks sign kirim|kapso|meta --secret <S> --body-file <F> [--timestamp <unix>]
+//! chathooks verify kirim|kapso|meta --secret <S> --header '<Name>: <value>' … --body-file <F>
 //! ```
 //!
 //! API keys come from `KIRIM_API_KEY` / `KAPSO_API_KEY` or `--api-key-file`, never from a flag
@@ -38,7 +39,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chathooks::webhooks::{kapso, kirim};
+use chathooks::webhooks::{kapso, kirim, meta};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 pub(crate) use header::parse_header;
 
@@ -46,7 +47,7 @@ pub(crate) use header::parse_header;
 #[command(
     name = "chathooks",
     version,
-    about = "Manage, fake, receive and sign Kirim.chat and Kapso webhooks"
+    about = "Manage, fake, receive and sign Kirim.chat, Kapso and Meta (WhatsApp Cloud API) webhooks"
 )]
 struct Cli {
     /// Print JSON instead of tables (lists: one JSON object per line).
@@ -63,6 +64,8 @@ pub(crate) enum Platform {
     Kirim,
     /// Kapso.
     Kapso,
+    /// Meta: WhatsApp Cloud API webhooks straight from Meta (`X-Hub-Signature-256`, app secret).
+    Meta,
 }
 
 #[derive(Subcommand)]
@@ -335,6 +338,19 @@ fn sign(
             };
             kapso::sign_headers(secret, &body)
         }
+        Platform::Meta => {
+            if timestamp.is_some() {
+                return Err(Failure::Usage(
+                    "--timestamp applies to kirim only: Meta signs no timestamp".into(),
+                ));
+            }
+            let [secret] = secrets.as_slice() else {
+                return Err(Failure::Usage(
+                    "meta signs with exactly one app secret".into(),
+                ));
+            };
+            meta::sign_headers(secret, &body)
+        }
     };
     for (name, value) in headers {
         println!("{name}: {value}");
@@ -376,6 +392,25 @@ fn verify(
                 .and_then(|d| kapso::parse(&d, &body))
                 .map(|payload| {
                     serve::kapso_events(&payload)
+                        .into_iter()
+                        .map(|(kind, id)| format!("{kind} {id}"))
+                        .collect()
+                })
+        }
+        Platform::Meta => {
+            if at.is_some() || tolerance.is_some() || no_timestamp_check {
+                return Err(Failure::Usage(
+                    "--now, --tolerance and --no-timestamp-check apply to kirim only: Meta signs \
+                     no timestamp"
+                        .into(),
+                ));
+            }
+            meta::Verifier::new(secrets.iter().map(String::as_str))
+                .map_err(invalid)?
+                .verify(headers, &body)
+                .and_then(|()| meta::parse(&body))
+                .map(|webhook| {
+                    serve::meta_events(&webhook)
                         .into_iter()
                         .map(|(kind, id)| format!("{kind} {id}"))
                         .collect()

@@ -230,7 +230,8 @@ struct BatchBody {
 fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Payload, Error> {
     let value: Value = json(body)?;
     if meta::is_meta_body(&value) {
-        return Ok(Payload::Meta(Box::new(decode(value)?)));
+        // The Meta types are read from the bytes only (one deserialization path).
+        return Ok(Payload::Meta(Box::new(meta::parse(body)?)));
     }
     let Value::Object(mut object) = value else {
         return Err(Error::InvalidBody {

@@ -212,18 +212,20 @@ fn envelope_event(envelope: Envelope) -> Result<Event, Error> {
 /// [`parse`] by way of a `serde_json::Value` of the whole body: the reference behaviour, and
 /// the path for every body [`parse_direct`] leaves.
 fn parse_via_value(delivery: &Delivery, body: &[u8]) -> Result<Event, Error> {
-    let mut value: Value = json(body)?;
+    let value: Value = json(body)?;
     let is_meta = match &delivery.source {
         Some(Source::Meta) => true,
         Some(Source::Kirim) => false,
         Some(Source::Other(_)) | None => meta::is_meta_body(&value),
     };
     if is_meta {
-        let kirim = value
-            .as_object_mut()
-            .and_then(|object| object.remove("kirim"))
+        // The Meta types are read from the bytes only (one deserialization path);
+        // `kirim` is not a field of `meta::Webhook`: it lands in `extra`.
+        let mut payload = meta::parse(body)?;
+        let kirim = payload
+            .extra
+            .remove("kirim")
             .and_then(|block| serde_json::from_value(block).ok());
-        let payload: meta::Webhook = decode(value)?;
         return Ok(meta_event(delivery, payload, kirim));
     }
     envelope_event(decode(value)?)

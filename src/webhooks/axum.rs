@@ -443,7 +443,13 @@ where
         let verifier = meta::Verifier::from_ref(state);
         meta::signature(req.headers())?;
         let (parts, body) = req.into_parts();
-        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
         verifier.verify(&parts.headers, &body)?;
         let webhook = meta::parse(&body)?;
         let dedupe_key = meta::dedupe_key(&webhook, &body);

@@ -12,9 +12,10 @@
 //!   timestamp in the signature (see [`super::dedupe_key`]).
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::webhooks::common::{decode_hex32, hmac_hex, Secrets};
-use crate::webhooks::{Error, Headers, DEFAULT_MAX_BODY_LEN};
+use crate::webhooks::{Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
 use crate::SecretString;
 
 /// The signature header.
@@ -50,6 +51,7 @@ pub struct Verifier {
     secrets: Secrets,
     verify_tokens: Vec<SecretString>,
     max_body_len: usize,
+    body_read_timeout: Duration,
 }
 
 impl fmt::Debug for Verifier {
@@ -58,6 +60,7 @@ impl fmt::Debug for Verifier {
             .field("secrets", &self.secrets)
             .field("verify_tokens", &self.verify_tokens)
             .field("max_body_len", &self.max_body_len)
+            .field("body_read_timeout", &self.body_read_timeout)
             .finish()
     }
 }
@@ -72,6 +75,7 @@ impl Verifier {
             secrets: Secrets::new(secrets)?,
             verify_tokens: Vec::new(),
             max_body_len: DEFAULT_MAX_BODY_LEN,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         })
     }
 
@@ -99,6 +103,19 @@ impl Verifier {
     /// The body limit set with [`Verifier::max_body_len`].
     pub fn body_limit(&self) -> usize {
         self.max_body_len
+    }
+
+    /// How long the axum extractor waits for the whole body once the headers are in
+    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408.
+    /// `Duration::MAX` waits for as long as the sender likes.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The time limit set with [`Verifier::body_read_timeout`].
+    pub fn body_time_limit(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Verifies a delivery's `X-Hub-Signature-256` against the raw body.

@@ -10,9 +10,9 @@
 //! Enforced: `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (OpenAPI 3.0 booleans),
 //! `minLength`, `maxLength`, `pattern` (regex-lite syntax), `minItems`, `maxItems`,
 //! `format: uri` (an absolute URL) and `x-chathooks-require-https: true` (an absolute `https` URL).
-//! Shared by `build.rs` and `xtask` through `#[path]`; depends only on serde_yaml.
+//! Shared by `build.rs` and `xtask` through `#[path]`; depends only on yaml_serde.
 
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 /// Where a constrained value travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +106,7 @@ const UNENFORCED: &[&str] = &[
 /// Extracts the constraints of a spec's text.
 pub fn extract(spec_text: &str) -> Result<Constraints, String> {
     let spec: Value =
-        serde_yaml::from_str(spec_text).map_err(|e| format!("not a YAML document: {e}"))?;
+        yaml_serde::from_str(spec_text).map_err(|e| format!("not a YAML document: {e}"))?;
     let mut out = Constraints::default();
     let Some(paths) = spec.get("paths").and_then(Value::as_mapping) else {
         return Ok(out);

@@ -2,7 +2,7 @@
 //!
 //! `build.rs` (which writes the clients into `OUT_DIR`) and `cargo xtask regen` (which writes the
 //! reviewable snapshots in `tests/snapshots/`) both include this file with `#[path]`, so the two can
-//! never drift apart. It depends only on progenitor, openapiv3, serde_yaml, syn and prettyplease,
+//! never drift apart. It depends only on progenitor, openapiv3, yaml_serde, syn and prettyplease,
 //! and on its sibling `constraints.rs` (which the includer declares as `mod constraints`).
 
 use std::fmt;
@@ -155,7 +155,7 @@ impl Platform {
             file: file.to_string(),
             message,
         };
-        let spec: openapiv3::OpenAPI = serde_yaml::from_str(spec_text)
+        let spec: openapiv3::OpenAPI = yaml_serde::from_str(spec_text)
             .map_err(|e| err(format!("not a valid OpenAPI 3.0 document: {e}")))?;
         if !spec.openapi.starts_with("3.0.") {
             return Err(err(format!(

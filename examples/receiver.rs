@@ -1,10 +1,13 @@
-//! A webhook receiver for both platforms: verifies each delivery, drops duplicates, prints it.
+//! A webhook receiver for Kirim.chat, Kapso and Meta: verifies each delivery, drops duplicates,
+//! prints it.
 //!
 //! ```text
 //! KIRIM_WEBHOOK_SECRET=whsec_… KAPSO_WEBHOOK_SECRET=… cargo run --example receiver --features axum
 //! ```
 //!
-//! Listens on `127.0.0.1:$PORT` (default 3000): `POST /kirim` and `POST /kapso`. Put it behind a
+//! Listens on `127.0.0.1:$PORT` (default 3000): `POST /kirim` and `POST /kapso`; with
+//! `META_APP_SECRET` (and `META_VERIFY_TOKEN` for Meta's `GET` verification request), `/meta` for
+//! WhatsApp Cloud API deliveries straight from Meta. Put it behind a
 //! tunnel to receive real deliveries, or point `chathooks trigger` or the fakes of
 //! `chathooks::testing` at it. `KIRIM_WEBHOOK_SECRET` may list several secrets separated by commas
 //! (during a rotation). Verification failures answer 401 (bad signature, stale timestamp) or 400
@@ -18,11 +21,13 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
-use chathooks::webhooks::axum::{KapsoDelivery, KirimDelivery, Once, Rejection};
+use chathooks::webhooks::axum::{
+    meta_handshake, KapsoDelivery, KirimDelivery, MetaDelivery, Once, Rejection,
+};
 use chathooks::webhooks::dedupe::{Dedupe, MemoryDedupe};
-use chathooks::webhooks::{kapso, kirim};
+use chathooks::webhooks::{kapso, kirim, meta};
 
 fn secrets(var: &str) -> Vec<String> {
     std::env::var(var)
@@ -58,8 +63,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .with_state(verifier),
         );
     }
+    let meta_secrets = secrets("META_APP_SECRET");
+    if !meta_secrets.is_empty() {
+        let mut verifier = meta::Verifier::new(meta_secrets)?;
+        if let Ok(token) = std::env::var("META_VERIFY_TOKEN") {
+            verifier = verifier.verify_token(token)?;
+        }
+        app = app.merge(
+            Router::new()
+                .route("/meta", get(meta_handshake).post(on_meta))
+                .with_state(verifier),
+        );
+    }
     if !app.has_routes() {
-        return Err("set KIRIM_WEBHOOK_SECRET and/or KAPSO_WEBHOOK_SECRET".into());
+        return Err("set KIRIM_WEBHOOK_SECRET, KAPSO_WEBHOOK_SECRET and/or META_APP_SECRET".into());
     }
     // Completes each key when its handler answers 2xx, releases it otherwise.
     let app = app.layer(dedupe);
@@ -120,4 +137,30 @@ async fn on_kapso(delivery: Result<Once<KapsoDelivery>, Rejection>) -> Response 
         return (StatusCode::INTERNAL_SERVER_ERROR, "handler failed").into_response();
     }
     "ok".into_response()
+}
+
+async fn on_meta(
+    delivery: Result<Once<MetaDelivery>, Rejection>,
+) -> Result<&'static str, Rejection> {
+    let Once(delivery) = delivery.inspect_err(|r| rejected("meta", r))?;
+    let webhook = &delivery.webhook;
+    for message in webhook.messages() {
+        println!(
+            "meta  message {} from {} {:?}",
+            message.id,
+            message.sender().map_or("-", |s| s.as_str()),
+            message.kind()
+        );
+    }
+    for status in webhook.statuses() {
+        println!(
+            "meta  status {} {}",
+            status.id,
+            status.status.as_deref().unwrap_or("-")
+        );
+    }
+    for (kind, invalid) in webhook.invalid_items() {
+        println!("meta  kept as JSON ({kind:?}): {}", invalid.error);
+    }
+    Ok("ok")
 }

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use crate::pagination::PaginationError;
-use crate::response::{self, RateLimit, RawErrorResponse};
+use crate::response::{self, HookFailure, LastOutcome, RateLimit, RawErrorResponse};
 use crate::validate::ValidationError;
 
 /// The result of a chathooks client call.
@@ -29,6 +29,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///     Ok(())
 /// }
 /// ```
+///
+/// No variant's `Debug` or `Display` shows an API key, a signing secret or URL credentials: bodies
+/// are shown with secret-named fields, `whsec_…` tokens and `user:pass@` masked (see
+/// [`ApiError::expose_body`] and [`DecodeError::expose_body`] for the raw text).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -49,6 +53,15 @@ pub enum Error {
     /// A paginated listing stopped because the server never said stop (a repeated cursor or
     /// more pages than the configured limit).
     Pagination(PaginationError),
+    /// A success answer's body is longer than the client's `max_response_body_bytes`; it was
+    /// not read (past the limit). Not retried.
+    TooLarge(Box<TooLargeError>),
+    /// The answer came from another origin than the request went to: a caller-supplied
+    /// `reqwest::Client` followed a redirect, and may have sent the API key there. Never retried.
+    Redirected(Box<RedirectError>),
+    /// The call's deadline (the client's `deadline`, 2 minutes by default) passed, or would have
+    /// before the next attempt; the last attempt's error, if any, is its source.
+    Deadline(Box<DeadlineError>),
 }
 
 impl Error {
@@ -58,6 +71,9 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => e.status,
             Error::Transport(e) => e.status(),
+            Error::TooLarge(e) => Some(e.status),
+            Error::Redirected(e) => Some(e.status),
+            Error::Deadline(e) => e.last.as_ref().and_then(|last| last.status()),
             Error::Config(_)
             | Error::InvalidRequest(_)
             | Error::Validation(_)
@@ -66,19 +82,26 @@ impl Error {
     }
 
     /// Whether trying the same call again later may succeed: an [`Error::Api`] with status 408,
-    /// 429, 502, 503 or 504, or a transport failure (connection refused or reset, a timeout).
-    /// The client already retried these as configured; this tells what is left for the caller.
+    /// 429, 502, 503 or 504, a transport failure (connection refused or reset, a timeout), or an
+    /// [`Error::Deadline`]. The client already retried these as configured; this tells what is
+    /// left for the caller.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => crate::retry::retryable_status(e.status),
             Error::Transport(e) => crate::retry::classify_transport(e).is_some(),
+            Error::Deadline(_) => true,
             _ => false,
         }
     }
 
-    /// Whether the call failed because a timeout (connect or whole request) ran out.
+    /// Whether the call failed because a timeout ran out: one attempt's (connect or whole
+    /// request) or the call's [`Error::Deadline`].
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.is_timeout())
+        match self {
+            Error::Transport(e) => e.is_timeout(),
+            Error::Deadline(_) => true,
+            _ => false,
+        }
     }
 
     /// The platform's request id (from the `X-Request-Id` header or the body), when known.
@@ -86,6 +109,8 @@ impl Error {
         match self {
             Error::Api(e) => e.request_id(),
             Error::Decode(e) => e.request_id(),
+            Error::TooLarge(e) => e.request_id(),
+            Error::Deadline(e) => e.last.as_ref().and_then(|last| last.request_id()),
             _ => None,
         }
     }
@@ -101,6 +126,9 @@ impl fmt::Display for Error {
             Error::InvalidRequest(e) => write!(f, "invalid request: {e}"),
             Error::Validation(e) => write!(f, "invalid request (nothing was sent): {e}"),
             Error::Pagination(e) => write!(f, "{e}"),
+            Error::TooLarge(e) => write!(f, "{e}"),
+            Error::Redirected(e) => write!(f, "{e}"),
+            Error::Deadline(e) => write!(f, "{e}"),
         }
     }
 }
@@ -113,7 +141,14 @@ impl std::error::Error for Error {
             Error::Transport(e) => Some(e),
             Error::Validation(e) => Some(e.as_ref()),
             Error::Pagination(e) => Some(e),
-            Error::Api(_) | Error::InvalidRequest(_) => None,
+            Error::Deadline(e) => e
+                .last
+                .as_deref()
+                .map(|last| last as &(dyn std::error::Error + 'static)),
+            Error::Api(_)
+            | Error::InvalidRequest(_)
+            | Error::TooLarge(_)
+            | Error::Redirected(_) => None,
         }
     }
 }
@@ -124,7 +159,7 @@ impl From<ConfigError> for Error {
     }
 }
 
-/// Why a client could not be built. Never contains the API key.
+/// Why a client could not be built. Never contains the API key or a URL's credentials.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -142,12 +177,12 @@ pub enum ConfigError {
     /// The base URL is plain `http` on a host that is not this machine: the API key would travel
     /// unencrypted. Use `https` (or a loopback host for local tests).
     InsecureBaseUrl {
-        /// The URL given.
+        /// The URL given, its credentials (`user:pass@`) masked.
         url: String,
     },
     /// The base URL is not an absolute `http`/`https` URL.
     InvalidBaseUrl {
-        /// The URL given.
+        /// The URL given, its credentials (`user:pass@`) masked.
         url: String,
         /// What is wrong with it.
         reason: String,
@@ -202,8 +237,14 @@ impl std::error::Error for ConfigError {
 /// Every non-2xx answer becomes an `ApiError`, whatever its body: one that does not fit the
 /// envelope (a proxy's HTML 502, a JSON shape the spec does not show) keeps its status, its
 /// `X-Request-Id` and its text in [`ApiError::body`] (capped at the client's
-/// `max_error_body_bytes`). [`ApiError::attempts`] tells how often the request was sent.
-#[derive(Clone, Debug)]
+/// `max_error_body_bytes`; a body the connection cut short keeps what arrived and
+/// [`ApiError::body_truncated`] says so). [`ApiError::attempts`] tells how often the request was
+/// sent.
+///
+/// Its `Debug`, `Display`, [`message`](Self::message) and [`body`](Self::body) mask what looks
+/// like a secret (a Kapso error may echo the webhook it refused, `secret_key` included);
+/// [`expose_body`](Self::expose_body) is the body as received.
+#[derive(Clone)]
 pub struct ApiError {
     status: StatusCode,
     request_id: Option<String>,
@@ -216,6 +257,9 @@ pub struct ApiError {
     idempotent_replayed: Option<bool>,
     attempts: u32,
     body: Option<String>,
+    /// [`Self::body`] with secrets masked, when that differs from it.
+    redacted_body: Option<String>,
+    body_truncated: bool,
 }
 
 impl ApiError {
@@ -235,7 +279,7 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
-    /// The human-readable message.
+    /// The human-readable message (with `whsec_…` tokens and URL credentials masked).
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
@@ -262,11 +306,43 @@ impl ApiError {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// The raw body as received (lossily decoded as UTF-8), whether or not it fits the platform's
-    /// error envelope (a proxy's HTML page, an undocumented shape). At most the client's
-    /// `max_error_body_bytes` are kept; a longer body ends with `…[truncated after N bytes]`.
+    /// The body (lossily decoded as UTF-8), whether or not it fits the platform's error envelope
+    /// (a proxy's HTML page, an undocumented shape), with secrets masked: the values of
+    /// secret-named JSON fields (`secret_key`, `secret`, `api_key`…), `whsec_…` tokens and URL
+    /// credentials become `***`. At most the client's `max_error_body_bytes` are kept; a body cut
+    /// there ends with `…[truncated after N bytes]`, one the connection cut short with
+    /// `…[cut off after N bytes]`.
     pub fn body(&self) -> Option<&str> {
+        self.redacted_body.as_deref().or(self.body.as_deref())
+    }
+    /// The body exactly as received (lossily decoded as UTF-8, capped and marked as
+    /// [`body`](Self::body) says), secrets included: keep it out of logs.
+    pub fn expose_body(&self) -> Option<&str> {
         self.body.as_deref()
+    }
+    /// Whether the body is incomplete: longer than `max_error_body_bytes`, or cut short by the
+    /// connection. The status, headers and envelope fields are those of the answer all the same.
+    pub fn body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("kind", &self.kind)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("param", &self.param)
+            .field("retry_after", &self.retry_after)
+            .field("rate_limit", &self.rate_limit)
+            .field("idempotent_replayed", &self.idempotent_replayed)
+            .field("attempts", &self.attempts)
+            .field("body", &self.body())
+            .field("body_truncated", &self.body_truncated)
+            .finish()
     }
 }
 
@@ -306,13 +382,21 @@ impl fmt::Display for ApiError {
 
 /// A response body that does not match the documented schema (a required field missing, a
 /// wrong type, not JSON at all).
-#[derive(Debug)]
+///
+/// Its `Debug` and `Display` never show the body's secrets (a create answer that drifted from
+/// the schema still carries `initial_secret`): [`body`](Self::body) masks them, and only
+/// [`expose_body`](Self::expose_body) hands out the body as received.
 pub struct DecodeError {
     status: Option<StatusCode>,
     request_id: Option<String>,
     source: serde_json::Error,
     body: String,
+    /// [`Self::body`] with secrets masked, when that differs from it.
+    redacted_body: Option<String>,
 }
+
+/// How much of the (masked) body `DecodeError`'s `Debug` shows.
+const DEBUG_BODY_CHARS: usize = 2048;
 
 impl DecodeError {
     /// The HTTP status of the answer. Known when the error is converted right after the call (as
@@ -326,13 +410,42 @@ impl DecodeError {
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
-    /// The body as received (lossily decoded as UTF-8).
+    /// The body (lossily decoded as UTF-8) with secrets masked: the values of secret-named JSON
+    /// fields (`initial_secret`, `secret`, `secret_key`, `api_key`…), `whsec_…` tokens and URL
+    /// credentials become `***`, even in a body that is not valid JSON.
     pub fn body(&self) -> &str {
+        self.redacted_body.as_deref().unwrap_or(&self.body)
+    }
+    /// The body exactly as received (lossily decoded as UTF-8), secrets included: keep it out
+    /// of logs.
+    pub fn expose_body(&self) -> &str {
         &self.body
     }
-    /// serde's description of the mismatch; it names the missing or mistyped field.
+    /// serde's description of the mismatch; it names the missing or mistyped field. Its own
+    /// `Display` may quote a value of the body: [`Display`](fmt::Display) of this error masks
+    /// the secrets in it.
     pub fn serde_error(&self) -> &serde_json::Error {
         &self.source
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self.body();
+        let shown = match body.char_indices().nth(DEBUG_BODY_CHARS) {
+            Some((end, _)) => format!("{}…", &body[..end]),
+            None => body.to_owned(),
+        };
+        f.debug_struct("DecodeError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field(
+                "serde_error",
+                &crate::redact::message_about(&self.source.to_string(), &self.body),
+            )
+            .field("body_len", &self.body.len())
+            .field("body", &shown)
+            .finish()
     }
 }
 
@@ -341,12 +454,147 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "the response does not match the documented schema: {}",
-            self.source
+            crate::redact::message_about(&self.source.to_string(), &self.body)
         )?;
         match &self.request_id {
             Some(id) => write!(f, " [request id {id}]"),
             None => write!(f, " [no request id in the response]"),
         }
+    }
+}
+
+/// A success answer whose body is longer than the client's `max_response_body_bytes`.
+#[derive(Clone, Debug)]
+pub struct TooLargeError {
+    pub(crate) status: StatusCode,
+    pub(crate) request_id: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) content_length: Option<u64>,
+    pub(crate) attempts: u32,
+}
+
+impl TooLargeError {
+    /// The answer's status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The `X-Request-Id` header of the answer.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The limit, in bytes (the client's `max_response_body_bytes`).
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+    /// The `Content-Length` the answer announced, when it did (then nothing was read).
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+    /// How many times the request was sent.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for TooLargeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API answered {} with a body ", self.status)?;
+        match self.content_length {
+            Some(length) => write!(f, "of {length} bytes")?,
+            None => write!(f, "of more than {} bytes", self.limit)?,
+        }
+        write!(
+            f,
+            ", over the client's limit of {} bytes (max_response_body_bytes)",
+            self.limit
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// An answer from another origin (scheme, host, port) than the request's: the caller's
+/// `reqwest::Client` followed a redirect. Never retried.
+#[derive(Clone, Debug)]
+pub struct RedirectError {
+    pub(crate) status: StatusCode,
+    pub(crate) requested: String,
+    pub(crate) answered: String,
+    pub(crate) attempts: u32,
+}
+
+impl RedirectError {
+    /// The status of the answer that came back (from the other origin).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The origin the request was sent to (`scheme://host:port`).
+    pub fn requested_origin(&self) -> &str {
+        &self.requested
+    }
+    /// The origin the answer came from.
+    pub fn answered_origin(&self) -> &str {
+        &self.answered
+    }
+    /// How many times the request was sent.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refusing an answer from {} to a request sent to {}: the HTTP client followed a \
+             redirect and may have sent the API key there; build the reqwest::Client given to \
+             http_client() with redirect(reqwest::redirect::Policy::none())",
+            self.answered, self.requested
+        )
+    }
+}
+
+/// The call's deadline passed (or would have before the next attempt could start).
+#[derive(Debug)]
+pub struct DeadlineError {
+    pub(crate) deadline: Duration,
+    pub(crate) attempts: u32,
+    pub(crate) last: Option<Box<Error>>,
+}
+
+impl DeadlineError {
+    /// The deadline (the client's `deadline`).
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+    /// How many attempts were sent (or started) before it passed.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// The last complete attempt's error (an answer the client would have retried, or a
+    /// transport failure); `None` when the deadline cut the first attempt short.
+    pub fn last_error(&self) -> Option<&Error> {
+        self.last.as_deref()
+    }
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let attempts = match self.attempts {
+            1 => "1 attempt".to_owned(),
+            n => format!("{n} attempts"),
+        };
+        write!(
+            f,
+            "gave up after {attempts}: the call's deadline of {:?} passed",
+            self.deadline
+        )?;
+        if let Some(last) = &self.last {
+            write!(f, " (last: {last})")?;
+        }
+        Ok(())
     }
 }
 
@@ -388,34 +636,57 @@ fn api_error<E: ErrorBody>(
         Some(f) => (f.kind, f.code, f.message, f.param, f.request_id),
         None => (None, None, None, None, None),
     };
+    let redacted_body = body.as_deref().and_then(redacted_copy);
+    // Every text the envelope brought is shown (Display), so every one is scrubbed.
     Error::Api(Box::new(ApiError {
         status,
         request_id: response::request_id(headers)
             .map(str::to_owned)
-            .or(body_request_id),
-        kind,
-        code,
-        message,
-        param,
+            .or(body_request_id)
+            .map(scrubbed),
+        kind: kind.map(scrubbed),
+        code: code.map(scrubbed),
+        message: message.map(scrubbed),
+        param: param.map(scrubbed),
         retry_after: response::retry_after(headers),
         rate_limit: RateLimit::from_headers(headers),
         idempotent_replayed: response::idempotent_replayed(headers),
         attempts,
         body,
+        redacted_body,
+        body_truncated: false,
     }))
+}
+
+/// `text` with its secrets masked, when that changes anything.
+fn redacted_copy(text: &str) -> Option<String> {
+    match crate::redact::text(text) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(masked) => Some(masked),
+    }
+}
+
+/// Free text with `whsec_…` tokens and URL credentials masked.
+fn scrubbed(text: String) -> String {
+    match crate::redact::scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked,
+    }
 }
 
 /// An API error from the answer the transport hook read: the envelope's fields when the body fits
 /// the platform's error schema, and the raw text (capped, marked when cut) in every case.
-fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
-    let parsed = match raw.truncated {
+pub(crate) fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
+    let incomplete = raw.truncated || raw.cut_short;
+    let parsed = match incomplete {
         false => serde_json::from_slice::<E>(&raw.body).ok(),
         true => None,
     };
     let text = String::from_utf8_lossy(&raw.body);
-    let body = match raw.truncated {
-        false => text.into_owned(),
-        true => format!("{text}…[truncated after {} bytes]", raw.body.len()),
+    let body = match (raw.truncated, raw.cut_short) {
+        (true, _) => format!("{text}…[truncated after {} bytes]", raw.body.len()),
+        (false, true) => format!("{text}…[cut off after {} bytes]", raw.body.len()),
+        (false, false) => text.into_owned(),
     };
     // A JSON body that does not fit the envelope (Kapso's files show an integer `status`) still
     // tells its request id and message.
@@ -427,15 +698,55 @@ fn raw_api_error<E: ErrorBody>(raw: &RawErrorResponse) -> Error {
     match error {
         Error::Api(mut e) => {
             if e.request_id.is_none() {
-                e.request_id = body_request_id;
+                e.request_id = body_request_id.map(scrubbed);
             }
             if e.message.is_none() {
-                e.message = body_message;
+                e.message = body_message.map(scrubbed);
             }
+            e.body_truncated = incomplete;
             Error::Api(e)
         }
         error => error,
     }
+}
+
+/// The error the transport hook handed on, converted with the platform's error body type.
+fn hook_failure<E: ErrorBody>(failure: &HookFailure) -> Error {
+    match failure {
+        HookFailure::Answer(raw) => raw_api_error::<E>(raw),
+        HookFailure::TooLarge(e) => Error::TooLarge(Box::new(e.clone())),
+        HookFailure::Redirected(e) => Error::Redirected(Box::new(e.clone())),
+        HookFailure::Deadline {
+            deadline,
+            attempts,
+            last,
+        } => {
+            let last = last
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+                .map(|last| match last {
+                    LastOutcome::Answer(raw) => raw_api_error::<E>(&raw),
+                    LastOutcome::Transport(e) => Error::Transport(without_credentials(e)),
+                });
+            Error::Deadline(Box::new(DeadlineError {
+                deadline: *deadline,
+                attempts: *attempts,
+                last: last.map(Box::new),
+            }))
+        }
+    }
+}
+
+/// A transport error whose URL (shown by its `Display`) carries no credentials.
+fn without_credentials(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = e.url_mut() {
+        if url.password().is_some() || !url.username().is_empty() {
+            let _ = url.set_password(None);
+            let _ = url.set_username("");
+        }
+    }
+    e
 }
 
 /// The message a JSON error body carries when it does not fit the envelope: `message`,
@@ -477,11 +788,13 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                 Some(e) => Error::Validation(Box::new(e)),
                 None => Error::InvalidRequest(message),
             },
-            P::ResponseBodyError(e) => match RawErrorResponse::find(&e) {
-                Some(raw) => raw_api_error::<E>(raw),
-                None => Error::Transport(e),
+            P::ResponseBodyError(e) => match HookFailure::find(&e) {
+                Some(failure) => hook_failure::<E>(failure),
+                None => Error::Transport(without_credentials(e)),
             },
-            P::CommunicationError(e) | P::InvalidUpgrade(e) => Error::Transport(e),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) => {
+                Error::Transport(without_credentials(e))
+            }
             P::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -493,11 +806,15 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                     Some((status, request_id)) => (Some(status), request_id),
                     None => (None, None),
                 };
+                let body = String::from_utf8_lossy(&bytes).into_owned();
                 Error::Decode(Box::new(DecodeError {
                     status,
-                    request_id: header_request_id.or_else(|| body_request_id(&bytes)),
+                    request_id: header_request_id
+                        .or_else(|| body_request_id(&bytes))
+                        .map(scrubbed),
                     source,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                    redacted_body: redacted_copy(&body),
+                    body,
                 }))
             }
             P::UnexpectedResponse(response) => {
@@ -509,9 +826,9 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
                         let text = String::from_utf8_lossy(&body).into_owned();
                         api_error(status, &headers, parsed, Some(text), 1)
                     }
-                    Err(e) => match RawErrorResponse::find(&e) {
-                        Some(raw) => raw_api_error::<E>(raw),
-                        None => Error::Transport(e),
+                    Err(e) => match HookFailure::find(&e) {
+                        Some(failure) => hook_failure::<E>(failure),
+                        None => Error::Transport(without_credentials(e)),
                     },
                 }
             }

@@ -19,9 +19,9 @@
 //! status, the platform's error envelope, the request id and the attempt count.
 //!
 //! Production behaviour is on by default: retries with backoff and jitter where they are safe
-//! ([`retry`]), timeouts, no redirects, the API key only over `https`, bounded error bodies,
-//! the spec's constraints checked before sending ([`validate`]) and list streams
-//! ([`pagination`]).
+//! ([`retry`]), timeouts and a deadline per call, no redirects, the API key only over `https`,
+//! bounded bodies, no secret in any `Debug` or `Display`, the spec's constraints checked before
+//! sending ([`validate`]) and list streams ([`pagination`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "kirim")]
@@ -39,10 +39,16 @@
 
 #[cfg(feature = "client")]
 mod error;
+/// Entry points for the fuzz targets (`fuzz/`); not part of the API.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
 #[cfg(feature = "client")]
 pub mod pagination;
+#[cfg(feature = "client")]
+mod redact;
 #[cfg(feature = "client")]
 pub mod response;
 #[cfg(feature = "client")]
@@ -68,7 +74,9 @@ pub mod webhooks;
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
-pub use error::{ApiError, ConfigError, DecodeError, Error, Result};
+pub use error::{
+    ApiError, ConfigError, DeadlineError, DecodeError, Error, RedirectError, Result, TooLargeError,
+};
 #[cfg(feature = "client")]
 pub use pagination::{Paginate, PaginationError};
 #[cfg(feature = "client")]

@@ -121,8 +121,8 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// A non-success response, read (up to the configured cap) by the transport hook and carried to
-/// [`crate::Error`] inside a body-read error: the generated code would otherwise lose the status
-/// and headers when the body does not fit the documented error schema.
+/// [`crate::Error`] inside a body-read error ([`HookFailure::Answer`]): the generated code would
+/// otherwise lose the status and headers when the body does not fit the documented error schema.
 #[derive(Debug)]
 pub(crate) struct RawErrorResponse {
     pub(crate) status: StatusCode,
@@ -130,27 +130,67 @@ pub(crate) struct RawErrorResponse {
     pub(crate) body: bytes::Bytes,
     /// The body was longer than the cap and was cut there.
     pub(crate) truncated: bool,
+    /// The connection ended before the whole body arrived: `body` is what did.
+    pub(crate) cut_short: bool,
     /// How many times the request was sent.
     pub(crate) attempts: u32,
 }
 
-impl fmt::Display for RawErrorResponse {
+/// What the transport hook hands on to [`crate::Error`]'s conversion inside a body-read error,
+/// when the generated code must not see the answer as it is. Its `Display` shows no body.
+#[derive(Debug)]
+pub(crate) enum HookFailure {
+    /// A non-success answer, its body read up to the cap.
+    Answer(RawErrorResponse),
+    /// A success answer whose body is over `max_response_body_bytes`.
+    TooLarge(crate::error::TooLargeError),
+    /// An answer from another origin than the request's.
+    Redirected(crate::error::RedirectError),
+    /// The call's deadline passed.
+    Deadline {
+        deadline: Duration,
+        attempts: u32,
+        /// The last complete attempt's outcome, taken out by the conversion.
+        last: std::sync::Mutex<Option<LastOutcome>>,
+    },
+}
+
+/// The outcome of the last complete attempt before a deadline.
+#[derive(Debug)]
+pub(crate) enum LastOutcome {
+    /// An answer that would have been retried.
+    Answer(RawErrorResponse),
+    /// No (complete) answer.
+    Transport(reqwest::Error),
+}
+
+impl fmt::Display for HookFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} response", self.status)
+        match self {
+            HookFailure::Answer(raw) => write!(f, "{} response", raw.status),
+            HookFailure::TooLarge(e) => write!(f, "{e}"),
+            HookFailure::Redirected(e) => write!(f, "{e}"),
+            HookFailure::Deadline {
+                deadline, attempts, ..
+            } => write!(
+                f,
+                "the deadline of {deadline:?} passed after {attempts} attempt(s)"
+            ),
+        }
     }
 }
 
-impl std::error::Error for RawErrorResponse {}
+impl std::error::Error for HookFailure {}
 
-impl RawErrorResponse {
-    /// Finds the raw response in an error's source chain.
+impl HookFailure {
+    /// Finds the hook's failure in an error's source chain.
     pub(crate) fn find<'a>(
         error: &'a (dyn std::error::Error + 'static),
-    ) -> Option<&'a RawErrorResponse> {
+    ) -> Option<&'a HookFailure> {
         let mut current = Some(error);
         while let Some(e) = current {
-            if let Some(raw) = e.downcast_ref::<RawErrorResponse>() {
-                return Some(raw);
+            if let Some(failure) = e.downcast_ref::<HookFailure>() {
+                return Some(failure);
             }
             current = e.source();
         }

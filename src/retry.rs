@@ -16,7 +16,12 @@
 //! - **How much**: at most `max_retries` retries per call, and a per-client retry budget (a token
 //!   bucket in the spirit of aws-sdk-rust's standard retry mode: a retry costs 5 tokens, one after
 //!   a timeout 10, a success gives one back, the bucket holds 500) so that an outage does not
-//!   multiply the load on the platform.
+//!   multiply the load on the platform; and all within the call's deadline (2 minutes by
+//!   default): a retry that could not start before it is not waited for
+//!   ([`crate::Error::Deadline`]).
+//! - **Never**: an answer whose body is over the limit ([`crate::Error::TooLarge`]) or that came
+//!   from another origin ([`crate::Error::Redirected`]). A non-success answer whose body the
+//!   connection cut short is retried (or not) on its status, like a complete one.
 //!
 //! The jitter comes from [`fastrand`] (a small, widely used, maintained PRNG crate); the waits from
 //! tokio's timer, which reqwest already runs on.

@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 
-use crate::error::{ConfigError, Error};
-use crate::response::RawErrorResponse;
+use crate::error::{ConfigError, Error, RedirectError, TooLargeError};
+use crate::response::{HookFailure, LastOutcome, RawErrorResponse};
 use crate::retry::{self, RetryBudget, RetryPolicy, TransportFailure};
 use crate::secret::SecretString;
 use crate::validate::{self, ValidationError};
@@ -35,6 +35,19 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error answer's body is kept when nothing is configured: 64 KiB.
 pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
+/// The longest success body read when nothing is configured: 4 MiB (a page of 100 webhooks is
+/// well under 1 MiB).
+pub const DEFAULT_MAX_RESPONSE_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long a call may take, all attempts and the waits between them included, when nothing is
+/// configured: 2 minutes.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The status of the stand-in answer that carries a [`HookFailure`] other than an error answer
+/// to [`Error`]'s conversion. No spec documents it, so the generated code always hands the
+/// answer on unread (as an unexpected response) instead of, say, taking a `204` for success.
+const REFUSED_STATUS: u16 = 599;
+
 /// The header that makes a `POST` safe to repeat (parsed once, at compile time).
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
@@ -51,6 +64,11 @@ pub struct ClientState {
     retry: RetryPolicy,
     budget: Arc<RetryBudget>,
     max_error_body_bytes: usize,
+    max_response_body_bytes: usize,
+    /// `None`: no deadline.
+    deadline: Option<Duration>,
+    /// `Authorization: Basic …` from credentials in the base URL (which is kept without them).
+    basic_auth: Option<HeaderValue>,
     idempotency_keys: bool,
     constraints: &'static [validate::Operation],
 }
@@ -61,8 +79,11 @@ impl fmt::Debug for ClientState {
             .field("platform", &self.platform)
             .field("auth", &format_args!("{}: ***", self.auth_name))
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .field("max_error_body_bytes", &self.max_error_body_bytes)
+            .field("max_response_body_bytes", &self.max_response_body_bytes)
+            .field("basic_auth", &self.basic_auth.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -71,10 +92,12 @@ impl fmt::Debug for ClientState {
 enum Attempt {
     /// A 2xx answer, its body read.
     Success(reqwest::Response),
-    /// Any other answer, its body read up to the cap.
+    /// Any other answer, its body read up to the cap (or as far as the connection went).
     Failure(RawErrorResponse),
     /// No (complete) answer.
     Transport(reqwest::Error),
+    /// An answer refused whatever its status (too large, from another origin), or the deadline.
+    Refused(HookFailure),
 }
 
 impl ClientState {
@@ -90,6 +113,11 @@ impl ClientState {
         validate::check_request(self.constraints, operation_id, request)?;
         let post = request.method() == reqwest::Method::POST;
         let headers = request.headers_mut();
+        if let Some(basic) = &self.basic_auth {
+            // What reqwest does with a URL's credentials; a platform whose own auth header is
+            // `Authorization` overwrites it just below.
+            headers.insert(AUTHORIZATION, basic.clone());
+        }
         headers.insert(self.auth_name.clone(), self.auth_value.clone());
         headers.insert(USER_AGENT, self.user_agent.clone());
         if self.idempotency_keys && post && !headers.contains_key(&IDEMPOTENCY_KEY) {
@@ -108,14 +136,17 @@ impl ClientState {
         self.constraints = constraints;
     }
 
-    /// The `exec` hook: sends the request, retrying as [`crate::retry`] describes.
+    /// The `exec` hook: sends the request, retrying as [`crate::retry`] describes, within the
+    /// call's deadline.
     ///
     /// Each attempt sends a clone of the request (a request whose body cannot be cloned is sent
-    /// once). The body of every answer is read here, so that a connection that breaks mid-body is
-    /// retried like one that breaks earlier. A non-success answer is handed on as a body that fails
-    /// to read with a [`RawErrorResponse`] (status, headers, body up to the cap, attempt count),
-    /// which [`Error`]'s conversion finds: every non-2xx reaches the caller as [`Error::Api`],
-    /// whatever its body.
+    /// once). The body of every answer is read here (a success body up to
+    /// `max_response_body_bytes`), so that a connection that breaks mid-body is retried like one
+    /// that breaks earlier. A non-success answer is handed on as a body that fails to read with a
+    /// [`HookFailure::Answer`] (status, headers, body up to the cap or as far as it came, attempt
+    /// count), which [`Error`]'s conversion finds: every non-2xx reaches the caller as
+    /// [`Error::Api`], whatever its body. A body over the limit, an answer from another origin
+    /// and a passed deadline travel the same way, on a stand-in answer.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -152,7 +183,7 @@ impl ClientState {
             let headers = match &outcome {
                 Attempt::Success(r) => Some(r.headers()),
                 Attempt::Failure(raw) => Some(&raw.headers),
-                Attempt::Transport(_) => None,
+                Attempt::Transport(_) | Attempt::Refused(_) => None,
             };
             if let Some(id) = headers.and_then(crate::response::request_id) {
                 span.record("request_id", id);
@@ -160,9 +191,20 @@ impl ClientState {
             match &outcome {
                 Attempt::Success(r) => span.record("status", r.status().as_u16()),
                 Attempt::Failure(raw) => span.record("status", raw.status.as_u16()),
-                Attempt::Transport(_) => span.record("status", "none"),
+                Attempt::Refused(HookFailure::TooLarge(e)) => {
+                    span.record("status", e.status.as_u16())
+                }
+                Attempt::Refused(HookFailure::Redirected(e)) => {
+                    span.record("status", e.status.as_u16())
+                }
+                Attempt::Transport(_) | Attempt::Refused(_) => span.record("status", "none"),
             };
-            span.in_scope(|| tracing::debug!("chathooks request finished"));
+            span.in_scope(|| match &outcome {
+                Attempt::Refused(failure) => {
+                    tracing::warn!(reason = %failure, "chathooks request refused")
+                }
+                _ => tracing::debug!("chathooks request finished"),
+            });
         }
         match outcome {
             Attempt::Success(response) => {
@@ -174,18 +216,23 @@ impl ClientState {
                 let mut headers = raw.headers.clone();
                 headers.remove(reqwest::header::CONTENT_LENGTH);
                 headers.remove(reqwest::header::TRANSFER_ENCODING);
-                let mut response =
-                    http::Response::new(reqwest::Body::wrap_stream(FailingBody(Some(raw))));
-                *response.status_mut() = status;
-                *response.headers_mut() = headers;
-                Ok(response.into())
+                Ok(failing_response(status, headers, HookFailure::Answer(raw)))
+            }
+            Attempt::Refused(failure) => {
+                let status = reqwest::StatusCode::from_u16(REFUSED_STATUS)
+                    .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+                Ok(failing_response(
+                    status,
+                    reqwest::header::HeaderMap::new(),
+                    failure,
+                ))
             }
             Attempt::Transport(e) => Err(e),
         }
     }
 
-    /// The retry loop: sends attempts until one succeeds, fails for good or the retries run out;
-    /// returns the last outcome and the number of attempts.
+    /// The retry loop: sends attempts until one succeeds, fails for good, the retries run out or
+    /// the deadline passes; returns the last outcome and the number of attempts.
     async fn send_with_retries(
         &self,
         client: &reqwest::Client,
@@ -195,8 +242,13 @@ impl ClientState {
             request.method(),
             request.headers().contains_key(&IDEMPOTENCY_KEY),
         );
+        let deadline_at = self
+            .deadline
+            .and_then(|deadline| tokio::time::Instant::now().checked_add(deadline));
         let mut template = request;
         let mut attempts: u32 = 1;
+        // The outcome of the previous attempt, for a deadline that passes during the next one.
+        let mut last: Option<LastOutcome> = None;
         loop {
             let (this, next) = if attempts <= self.retry.max_retries {
                 match template.try_clone() {
@@ -206,12 +258,20 @@ impl ClientState {
             } else {
                 (template, None)
             };
-            let outcome = self.attempt(client, this, attempts).await;
+            let outcome = match deadline_at {
+                None => self.attempt(client, this, attempts).await,
+                Some(at) => {
+                    match tokio::time::timeout_at(at, self.attempt(client, this, attempts)).await {
+                        Ok(outcome) => outcome,
+                        Err(_) => break (self.deadline_passed(attempts, last), attempts),
+                    }
+                }
+            };
             let Some(next) = next else {
                 break (outcome, attempts);
             };
             let wait = match &outcome {
-                Attempt::Success(_) => None,
+                Attempt::Success(_) | Attempt::Refused(_) => None,
                 Attempt::Failure(raw) => self.wait_after_status(raw, replay_safe),
                 Attempt::Transport(e) => match retry::classify_transport(e) {
                     Some(TransportFailure::NotSent { timeout }) => Some((None, timeout)),
@@ -224,20 +284,43 @@ impl ClientState {
             let Some((retry_after, after_timeout)) = wait else {
                 break (outcome, attempts);
             };
+            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
+            if deadline_at.is_some_and(|at| tokio::time::Instant::now() + delay >= at) {
+                // The next attempt could not start in time: say so, with this one's error.
+                let last = match outcome {
+                    Attempt::Failure(raw) => Some(LastOutcome::Answer(raw)),
+                    Attempt::Transport(e) => Some(LastOutcome::Transport(e)),
+                    Attempt::Success(_) | Attempt::Refused(_) => None,
+                };
+                break (self.deadline_passed(attempts, last), attempts);
+            }
             if !self.budget.try_acquire(after_timeout) {
                 break (outcome, attempts);
             }
-            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
             #[cfg(feature = "tracing")]
             tracing::debug!(
                 attempt = attempts,
                 delay_ms = delay.as_millis() as u64,
                 "chathooks retrying"
             );
+            last = match outcome {
+                Attempt::Failure(raw) => Some(LastOutcome::Answer(raw)),
+                Attempt::Transport(e) => Some(LastOutcome::Transport(e)),
+                Attempt::Success(_) | Attempt::Refused(_) => None,
+            };
             tokio::time::sleep(delay).await;
             template = next;
             attempts += 1;
         }
+    }
+
+    /// The outcome of a call whose deadline passed after `attempts` attempts.
+    fn deadline_passed(&self, attempts: u32, last: Option<LastOutcome>) -> Attempt {
+        Attempt::Refused(HookFailure::Deadline {
+            deadline: self.deadline.unwrap_or(Duration::MAX),
+            attempts,
+            last: std::sync::Mutex::new(last),
+        })
     }
 
     /// Whether and how long to wait after a non-success answer: `None` to give up, else the
@@ -264,36 +347,66 @@ impl ClientState {
         ))
     }
 
-    /// Sends one attempt and reads its answer's body (a non-success body up to the cap).
+    /// Sends one attempt and reads its answer's body: a success body up to
+    /// `max_response_body_bytes` (refused beyond), any other up to `max_error_body_bytes` (kept,
+    /// marked, beyond). An answer from another origin than the request's is refused unread.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
         attempts: u32,
     ) -> Attempt {
+        let requested = request.url().clone();
         let mut response = match client.execute(request).await {
             Ok(response) => response,
             Err(e) => return Attempt::Transport(e),
         };
         let status = response.status();
-        let cap = match status.is_success() {
-            true => usize::MAX,
-            false => self.max_error_body_bytes,
+        if response.url() != &requested {
+            let (from, to) = (requested.origin(), response.url().origin());
+            if from != to {
+                return Attempt::Refused(HookFailure::Redirected(RedirectError {
+                    status,
+                    requested: from.ascii_serialization(),
+                    answered: to.ascii_serialization(),
+                    attempts,
+                }));
+            }
+        }
+        let too_large = |response: &reqwest::Response, content_length| {
+            Attempt::Refused(HookFailure::TooLarge(TooLargeError {
+                status,
+                request_id: crate::response::request_id(response.headers()).map(str::to_owned),
+                limit: self.max_response_body_bytes,
+                content_length,
+                attempts,
+            }))
         };
-        let (body, truncated) = match read_body(&mut response, cap).await {
-            Ok(read) => read,
-            Err(e) => return Attempt::Transport(e),
-        };
-        let headers = std::mem::take(response.headers_mut());
         if !status.is_success() {
+            let (body, truncated, cut) = read_body(&mut response, self.max_error_body_bytes).await;
             return Attempt::Failure(RawErrorResponse {
                 status,
-                headers,
+                headers: std::mem::take(response.headers_mut()),
                 body,
                 truncated,
+                cut_short: cut.is_some(),
                 attempts,
             });
         }
+        let cap = self.max_response_body_bytes;
+        if let Some(length) = response.content_length() {
+            if length > u64::try_from(cap).unwrap_or(u64::MAX) {
+                return too_large(&response, Some(length));
+            }
+        }
+        let (body, truncated, cut) = read_body(&mut response, cap).await;
+        if let Some(e) = cut {
+            return Attempt::Transport(e);
+        }
+        if truncated {
+            return too_large(&response, None);
+        }
+        let headers = std::mem::take(response.headers_mut());
         use reqwest::ResponseBuilderExt;
         let mut head = http::Response::builder()
             .status(status)
@@ -315,19 +428,41 @@ impl ClientState {
     }
 }
 
-/// Reads a response's body, at most `cap` bytes of it; returns it and whether it was cut there.
-/// A body that arrives in one chunk (a small JSON answer usually does) is kept as it came,
-/// without a copy.
+/// A stand-in answer whose body fails to read with `failure`, for [`Error`]'s conversion.
+fn failing_response(
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    failure: HookFailure,
+) -> reqwest::Response {
+    let mut response = http::Response::new(reqwest::Body::wrap_stream(FailingBody(Some(failure))));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response.into()
+}
+
+/// Reads a response's body, at most `cap` bytes of it; returns what was read, whether it was cut
+/// at the cap, and the error that ended the read early, if one did (then the body is what arrived
+/// before it). A body that arrives in one chunk (a small JSON answer usually does) is kept as it
+/// came, without a copy.
 async fn read_body(
     response: &mut reqwest::Response,
     cap: usize,
-) -> reqwest::Result<(bytes::Bytes, bool)> {
+) -> (bytes::Bytes, bool, Option<reqwest::Error>) {
     // The only chunk so far; then all of them, once a second one came.
     let mut first: Option<bytes::Bytes> = None;
     let mut joined: Option<bytes::BytesMut> = None;
     let mut held = 0usize;
     let mut truncated = false;
-    while let Some(chunk) = response.chunk().await? {
+    let mut cut = None;
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(e);
+                break;
+            }
+        };
         let room = cap.saturating_sub(held);
         let chunk = match chunk.len() > room {
             true => {
@@ -356,14 +491,14 @@ async fn read_body(
         (None, Some(only)) => only,
         (None, None) => bytes::Bytes::new(),
     };
-    Ok((body, truncated))
+    (body, truncated, cut)
 }
 
-/// A body stream that yields one error: the [`RawErrorResponse`].
-struct FailingBody(Option<RawErrorResponse>);
+/// A body stream that yields one error: the [`HookFailure`].
+struct FailingBody(Option<HookFailure>);
 
 impl futures_core::Stream for FailingBody {
-    type Item = Result<bytes::Bytes, RawErrorResponse>;
+    type Item = Result<bytes::Bytes, HookFailure>;
 
     fn poll_next(
         mut self: std::pin::Pin<&mut Self>,
@@ -378,7 +513,7 @@ mod sealed {
 }
 
 /// A platform's facade client: what [`ClientBuilder`] needs to know to build one.
-/// Implemented by `kirim::Client` and `kapso::legacy::Client`; sealed.
+/// Implemented by `kirim::Client`, `kapso::platform::Client` and `kapso::legacy::Client`; sealed.
 pub trait Platform: sealed::Sealed + Sized {
     /// The platform's name, for messages.
     const NAME: &'static str;
@@ -414,10 +549,12 @@ pub(crate) use sealed::Sealed;
 /// | [`retry_base_delay`](Self::retry_base_delay) | 250 ms (full jitter, doubling per retry) |
 /// | [`retry_max_delay`](Self::retry_max_delay) | 60 s; a longer `Retry-After` fails at once |
 /// | [`timeout`](Self::timeout) | 30 s per attempt, until the whole answer is read |
+/// | [`deadline`](Self::deadline) | 2 min per call, every attempt and wait included |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s (default `reqwest::Client` only) |
 /// | [`max_error_body_bytes`](Self::max_error_body_bytes) | 64 KiB of an error answer's body |
-/// | redirects | not followed (default `reqwest::Client` only) |
-/// | base URL | the platform's `https` URL; `http` only for loopback hosts |
+/// | [`max_response_body_bytes`](Self::max_response_body_bytes) | 4 MiB of a success answer's body; a longer one is [`Error::TooLarge`] |
+/// | redirects | not followed (default `reqwest::Client` only); an answer from another origin is [`Error::Redirected`] |
+/// | base URL | the platform's `https` URL; `http` only for loopback hosts; `user:pass@` is sent as basic auth and kept out of the URL |
 ///
 /// See [`crate::retry`] for what is retried and when.
 ///
@@ -441,6 +578,8 @@ pub struct ClientBuilder<C> {
     connect_timeout: Option<Duration>,
     retry: RetryPolicy,
     max_error_body_bytes: usize,
+    max_response_body_bytes: usize,
+    deadline: Option<Duration>,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     platform: PhantomData<fn() -> C>,
@@ -450,11 +589,16 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(crate::redact::url),
+            )
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("max_error_body_bytes", &self.max_error_body_bytes)
+            .field("max_response_body_bytes", &self.max_response_body_bytes)
             .field("user_agent", &self.user_agent)
             .field("http_client", &self.http_client.is_some())
             .finish()
@@ -470,6 +614,8 @@ impl<C> Default for ClientBuilder<C> {
             connect_timeout: None,
             retry: RetryPolicy::default(),
             max_error_body_bytes: DEFAULT_MAX_ERROR_BODY_BYTES,
+            max_response_body_bytes: DEFAULT_MAX_RESPONSE_BODY_BYTES,
+            deadline: Some(DEFAULT_DEADLINE),
             user_agent: None,
             http_client: None,
             platform: PhantomData,
@@ -490,7 +636,8 @@ impl<C: Platform> ClientBuilder<C> {
     }
 
     /// Reads the API key from the platform's environment variable (`KIRIM_API_KEY` or
-    /// `KAPSO_API_KEY`), and the base URL from `KIRIM_BASE_URL` / `KAPSO_BASE_URL` when set.
+    /// `KAPSO_API_KEY`), and the base URL from `KIRIM_BASE_URL` / `KAPSO_PLATFORM_BASE_URL` /
+    /// `KAPSO_BASE_URL` (Kirim.chat, Kapso's Platform API, Kapso's legacy API) when set.
     pub fn from_env(mut self) -> Result<Self, Error> {
         let key = env_var(C::API_KEY_ENV).ok_or(ConfigError::MissingEnv {
             var: C::API_KEY_ENV,
@@ -506,6 +653,12 @@ impl<C: Platform> ClientBuilder<C> {
     /// server or a test double. The API key travels only to an absolute `https` URL; plain `http`
     /// is accepted for loopback hosts only (`127.0.0.0/8`, `::1`, `localhost`), anything else is
     /// [`ConfigError::InsecureBaseUrl`].
+    ///
+    /// Credentials in the URL (`https://user:pass@proxy.example/`) are sent as
+    /// `Authorization: Basic …`, as reqwest does (a platform whose key travels in
+    /// `Authorization` replaces it), and are taken out of the URL: the client's
+    /// [`base_url`](crate::kirim::Client::base_url), its `Debug` and every error show it
+    /// without them.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -523,6 +676,17 @@ impl<C: Platform> ClientBuilder<C> {
     /// on the `reqwest::Client` the builder makes; with [`Self::http_client`], configure your own.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a call may take in all: every attempt, every wait between attempts (default
+    /// 2 minutes, [`DEFAULT_DEADLINE`]). An attempt still running when it passes is dropped; a
+    /// retry that could not start before it is not waited for. Either way the call fails with
+    /// [`Error::Deadline`], which tells the attempt count and carries the last attempt's error.
+    /// `Duration::MAX` turns it off (then only [`Self::timeout`] per attempt and the retry
+    /// settings bound a call: about 5 minutes in the worst case with the defaults).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = (deadline != Duration::MAX).then_some(deadline);
         self
     }
 
@@ -556,6 +720,14 @@ impl<C: Platform> ClientBuilder<C> {
         self
     }
 
+    /// The longest success body read (default 4 MiB, [`DEFAULT_MAX_RESPONSE_BODY_BYTES`]). A
+    /// longer answer is [`Error::TooLarge`]: refused on its `Content-Length` before any of it is
+    /// read, or as soon as the body passes the limit while streaming. It is not retried.
+    pub fn max_response_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_body_bytes = bytes;
+        self
+    }
+
     /// Replaces the `User-Agent` (default `chathooks/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -565,10 +737,14 @@ impl<C: Platform> ClientBuilder<C> {
     /// Uses your `reqwest::Client` (its proxy, TLS and pool settings). chathooks still adds the auth
     /// header, `User-Agent` and timeout to every request, and retries as configured.
     ///
-    /// Its redirect policy and connect timeout are **your responsibility**: the default client
-    /// follows no redirects, because reqwest strips only `Authorization`-class headers on a
-    /// cross-host redirect and Kapso's `X-API-Key` would go to whatever host a redirect names.
-    /// Build yours with `redirect(reqwest::redirect::Policy::none())` too.
+    /// Its redirect policy and connect timeout are **your responsibility**: **a custom client must
+    /// not follow redirects**. The default client follows none, because reqwest strips only
+    /// `Authorization`-class headers on a cross-host redirect and Kapso's `X-API-Key` would go
+    /// to whatever host a redirect names. Build yours with
+    /// `redirect(reqwest::redirect::Policy::none())` too. Should it follow one anyway, an answer
+    /// from another origin than the request's (scheme, host, port) fails the call with
+    /// [`Error::Redirected`] (never retried, with a `tracing` warning): the key may already have
+    /// gone there, so rotate it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -595,6 +771,18 @@ impl<C: Platform> ClientBuilder<C> {
                 .build()
                 .map_err(ConfigError::HttpClient)?,
         };
+        let (base_url, basic_auth) = match base_url.credentials {
+            None => (base_url.url, None),
+            Some(with_credentials) => {
+                // reqwest turns a URL's credentials into this header; the URL is kept without.
+                let basic = http
+                    .get(with_credentials.as_str())
+                    .build()
+                    .ok()
+                    .and_then(|r| r.headers().get(AUTHORIZATION).cloned());
+                (base_url.url, basic)
+            }
+        };
         let state = ClientState {
             platform: C::NAME,
             auth_name,
@@ -604,6 +792,9 @@ impl<C: Platform> ClientBuilder<C> {
             retry: self.retry,
             budget: Arc::default(),
             max_error_body_bytes: self.max_error_body_bytes,
+            max_response_body_bytes: self.max_response_body_bytes,
+            deadline: self.deadline,
+            basic_auth,
             idempotency_keys: C::IDEMPOTENCY_KEYS,
             // Set by the platform's `from_parts` from its generated table.
             constraints: &[],
@@ -616,11 +807,20 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Checks that `url` is an absolute http(s) URL and drops a trailing `/` (the generated client
-/// appends paths that start with `/`).
-fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+/// A checked base URL.
+struct BaseUrl {
+    /// Without credentials or a trailing `/`.
+    url: String,
+    /// The URL as given, when it has credentials.
+    credentials: Option<reqwest::Url>,
+}
+
+/// Checks that `url` is an absolute http(s) URL, takes its credentials out and drops a trailing
+/// `/` (the generated client appends paths that start with `/`). Errors show the URL with its
+/// credentials masked.
+fn normalize_base_url(url: &str) -> Result<BaseUrl, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidBaseUrl {
-        url: url.to_owned(),
+        url: crate::redact::url(url).into_owned(),
         reason,
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
@@ -634,18 +834,23 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
         return Err(invalid("a base URL cannot have a query or fragment".into()));
     }
     if parsed.scheme() == "http" && !is_loopback(&parsed) {
-        let mut shown = parsed.clone();
-        if shown.password().is_some() {
-            // Credentials in a URL stay out of errors too.
-            let _ = shown.set_password(Some("***"));
-        }
-        let url = match url.contains('@') {
-            true => shown.to_string(),
-            false => url.to_owned(),
-        };
-        return Err(ConfigError::InsecureBaseUrl { url });
+        return Err(ConfigError::InsecureBaseUrl {
+            url: crate::redact::url(url).into_owned(),
+        });
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return Ok(BaseUrl {
+            url: url.trim_end_matches('/').to_owned(),
+            credentials: None,
+        });
+    }
+    let mut bare = parsed.clone();
+    let _ = bare.set_password(None);
+    let _ = bare.set_username("");
+    Ok(BaseUrl {
+        url: bare.as_str().trim_end_matches('/').to_owned(),
+        credentials: Some(parsed),
+    })
 }
 
 /// Whether a URL's host is this machine: `127.0.0.0/8`, `::1` or `localhost`.

@@ -29,6 +29,8 @@ fn sign_then_verify_round_trips() {
         ("kirim", fixture("kirim_meta_message_received.json")),
         ("kapso", fixture("kapso_message_received.json")),
         ("kapso", fixture("kapso_batch.json")),
+        ("meta", fixture("kapso_meta_forward.json")),
+        ("meta", fixture("kirim_meta_message_received.json")),
     ] {
         let mut sign = vec![
             "sign",
@@ -115,6 +117,68 @@ fn verify_prints_one_line_per_event_of_a_batch() {
         stdout(&output),
         "whatsapp.message.received wamid.A\nwhatsapp.message.received wamid.B\nwhatsapp.message.received wamid.C\n"
     );
+}
+
+/// `verify meta` checks `X-Hub-Signature-256` against an openssl vector and prints one line per
+/// item of the body; a tampered body or a wrong app secret exits 1.
+#[test]
+fn verify_meta_prints_one_line_per_item() {
+    let vectors = include_str!("fixtures/webhooks/vectors.txt");
+    let hex = vectors
+        .lines()
+        .find_map(|line| line.strip_prefix("kirim_meta_message_received meta-app-secret-1 "))
+        .unwrap();
+    let header = format!("X-Hub-Signature-256: sha256={hex}");
+    let body = fixture("kirim_meta_message_received.json");
+    let output = run(&[
+        "verify",
+        "meta",
+        "--secret",
+        "meta-app-secret-1",
+        "--header",
+        &header,
+        "--body-file",
+        &body,
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = stdout(&output);
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert!(
+        lines.lines().all(|l| l.starts_with("message wamid.")),
+        "{lines}"
+    );
+    for args in [
+        vec!["--secret", "another-secret", "--body-file", &body],
+        vec![
+            "--secret",
+            "meta-app-secret-1",
+            "--body-file",
+            &fixture("kapso_meta_forward.json"),
+        ],
+    ] {
+        let output = run(&[&["verify", "meta", "--header", &header][..], &args].concat());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("matches none"));
+    }
+    // Meta signs no timestamp.
+    let output = run(&[
+        "verify",
+        "meta",
+        "--secret",
+        "s",
+        "--header",
+        &header,
+        "--body-file",
+        &body,
+        "--now",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

@@ -309,7 +309,7 @@ fn kapso_management_against_the_fake() {
         .get_output()
         .clone();
     let created = stdout_json(&out);
-    assert_eq!(created["secret_key"], "kapso-cli-secret");
+    assert_eq!(created["secret_key"], "***", "--json masks it as tables do");
     assert_eq!(created["headers"]["X-Env"], "test");
     let id = created["id"].as_str().unwrap().to_owned();
 
@@ -793,4 +793,125 @@ fn kapso_platform_commands_against_the_fake_and_listen() {
         .args(["kapso", "platform", "webhooks", "get", &id])
         .assert()
         .code(1);
+}
+
+/// A raw `GET` to a local `listen` (the status line and the body).
+fn http_get(url: &str) -> (String, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+#[test]
+fn trigger_meta_to_listen_meta_and_the_handshake() {
+    let env = [
+        ("APP_SECRET", "meta-listen-app-secret"),
+        ("VERIFY_TOKEN", "meta-verify-token"),
+    ];
+    let listen = Running::start(
+        &[
+            "listen",
+            "meta",
+            "--secret-env",
+            "APP_SECRET",
+            "--verify-token-env",
+            "VERIFY_TOKEN",
+            "--json",
+        ],
+        &env,
+    );
+    let url = listen.json_line()["listening"].as_str().unwrap().to_owned();
+
+    // Meta's verification request.
+    let (status, body) = http_get(&format!(
+        "{url}/hooks?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meta-verify-token"
+    ));
+    assert!(status.contains("200"), "{status}");
+    assert!(body.ends_with("1158201444"), "{body}");
+    assert_eq!(listen.json_line()["handshake"], true);
+    let (status, body) = http_get(&format!(
+        "{url}/hooks?hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong"
+    ));
+    assert!(status.contains("403"), "{status}");
+    assert!(!body.contains("meta-verify-token"));
+    assert_eq!(listen.json_line()["handshake"], false);
+
+    for (event, line_type) in [
+        ("message.received", "message"),
+        ("message.status", "status.delivered"),
+    ] {
+        cli(&env)
+            .args([
+                "trigger",
+                "meta",
+                event,
+                "--to",
+                &url,
+                "--secret-env",
+                "APP_SECRET",
+            ])
+            .assert()
+            .success();
+        let line = listen.json_line();
+        assert_eq!(line["platform"], "meta", "{line}");
+        assert_eq!(line["event_type"], line_type, "{line}");
+        assert_eq!(line["verified"], true);
+        assert!(line["id"].as_str().unwrap().starts_with("wamid."), "{line}");
+        assert_eq!(line["body"]["object"], "whatsapp_business_account");
+    }
+
+    let out = cli(&[])
+        .args([
+            "trigger",
+            "meta",
+            "message.received",
+            "--to",
+            &url,
+            "--secret",
+            "not-it",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&out.stdout).contains("401"), "{}", text(&out.stdout));
+    let line = listen.json_line();
+    assert_eq!(line["verified"], false);
+    assert!(!line.to_string().contains("meta-listen-app-secret"));
+
+    cli(&[]).args(["fake", "meta"]).assert().code(2);
+    cli(&[])
+        .args([
+            "listen",
+            "kapso",
+            "--secret",
+            "s",
+            "--verify-token-env",
+            "X",
+        ])
+        .assert()
+        .code(2);
+    cli(&[])
+        .args([
+            "trigger",
+            "meta",
+            "no.such.sample",
+            "--to",
+            &url,
+            "--secret",
+            "s",
+        ])
+        .assert()
+        .code(2);
 }

@@ -68,7 +68,7 @@ fn check(spec_file: &str, log: &[Exchange]) -> BTreeSet<String> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let spec: Value = serde_yaml::from_str(&text).unwrap();
+    let spec: Value = yaml_serde::from_str(&text).unwrap();
     let defs: Map<String, Value> = spec["components"]["schemas"]
         .as_object()
         .unwrap()
@@ -165,7 +165,7 @@ fn operation_ids(spec_file: &str) -> BTreeSet<String> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let spec: Value = serde_yaml::from_str(&text).unwrap();
+    let spec: Value = yaml_serde::from_str(&text).unwrap();
     spec["paths"]
         .as_object()
         .unwrap()

@@ -51,8 +51,9 @@ const SEED_RESPONSE: &str = r#"{
 }
 }"#;
 
-/// The shapes the notes describe for the list/get/create pages: `webhook-123abc` ids, old event
-/// names, `retry_config`, no `inactivity_minutes`, no `buffer_*` in one get example.
+/// The shapes of Kapso's list/get/create reference pages' examples (addresses in
+/// openapi/SOURCES.md): `webhook-123abc` ids, old event names, `retry_config`, no
+/// `inactivity_minutes`, no `buffer_*` in one get example.
 fn legacy_webhook() -> Value {
     json!({
         "id": "webhook-123abc",
@@ -66,8 +67,10 @@ fn legacy_webhook() -> Value {
     })
 }
 
-/// Kapso's own OpenAPI file (`shared/reference/kapso/openapi-platform.yaml`): the `example` of
-/// every property of `WhatsappWebhook`, and of `PaginationMeta`, assembled into a list response.
+/// Kapso's own OpenAPI file (its published `openapi-platform.yaml`: GitHub
+/// `kapso-meta-docs/documentation`, `api/legacy/openapi-platform.yaml` at commit
+/// `2ca49434f90ac54079ffc3eba8abbc72b6aebf6f`): the `example` of every property of
+/// `WhatsappWebhook`, and of `PaginationMeta`, assembled into a list response.
 const KAPSO_FILE_LIST: &str = r#"{
 "data": [{
 "id": "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b",

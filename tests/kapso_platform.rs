@@ -18,7 +18,7 @@ const NUMBER_HOOK: &str =
     "/whatsapp/phone_numbers/1234567890/webhooks/9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b";
 const PROJECT_HOOK: &str = "/whatsapp/webhooks/9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b";
 
-// ---- Example bodies, verbatim from shared/api-notes/kapso-platform-v1.md (each names its page) ----
+// ---- Example bodies, verbatim from Kapso's pages and file (keys as in openapi/SOURCES.md) ----
 
 /// P-CREATEW (and SPEC's `created` example): the 201 of the phone-number create. No `kind`.
 const CREATE_201: &str = r#"{

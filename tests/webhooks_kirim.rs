@@ -308,21 +308,25 @@ fn meta_passthrough_is_typed_and_keeps_unknown_message_types() {
     let kirim::Event::Meta(meta) = event else {
         panic!("a Meta payload");
     };
-    let value = &meta.payload.entry[0].changes[0].value;
+    let value = meta.payload.entry[0].changes[0].value.as_ref().unwrap();
     assert_eq!(
         value.metadata.as_ref().unwrap().phone_number_id.as_deref(),
         Some("106540352242922")
     );
-    assert_eq!(value.contacts[0].wa_id.as_deref(), Some("16505551234"));
-    assert_eq!(
-        value.messages[0].text.as_ref().unwrap().body,
-        "Does it come in another color?"
-    );
-    let sticker = &value.messages[1];
+    let contact = value.contacts[0].parsed().unwrap();
+    assert_eq!(contact.wa_id.as_deref(), Some("16505551234"));
+    let text = value.messages[0].parsed().unwrap();
+    assert_eq!(text.text(), Some("Does it come in another color?"));
+    let sticker = value.messages[1].parsed().unwrap();
     assert_eq!(sticker.message_type.as_deref(), Some("sticker"));
-    assert_eq!(sticker.content["sticker"]["mime_type"], "image/webp");
+    let media = sticker.media().unwrap();
+    assert_eq!(media.mime_type.as_deref(), Some("image/webp"));
+    assert!(matches!(
+        sticker.content,
+        chathooks::webhooks::meta::Content::Sticker(_)
+    ));
     assert_eq!(
-        value.contacts[0].profile.as_ref().unwrap().name.as_deref(),
+        contact.profile.as_ref().unwrap().name.as_deref(),
         Some("Sheena Nelson")
     );
     let enrichment = meta.kirim.as_ref().unwrap();

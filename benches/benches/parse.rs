@@ -1,12 +1,13 @@
 //! Event parsing: chathooks' typed parsing against parsing the same bytes into
-//! `serde_json::Value`, for a Meta `message.received` pass-through (Kirim.chat), a Kirim.chat
+//! `serde_json::Value`, for a Meta `message.received` pass-through (Kirim.chat), a media message
+//! and statuses with `errors` and `pricing` straight from Meta (`meta::parse`), a Kirim.chat
 //! envelope event (`conversation.assigned`) and a Kapso batch of 50 messages.
 //!
 //! Ids: `parse/<input>/typed` (what `kirim::parse` / `kapso::parse` do), `parse/<input>/value`,
 //! and `parse/<input>/direct`: straight `serde_json::from_slice` into the same public types,
 //! skipping the intermediate `Value` (a diagnostic, to show what a direct parse would cost).
 
-use chathooks::webhooks::{kapso, kirim};
+use chathooks::webhooks::{kapso, kirim, meta};
 use chathooks_benches::{inputs, run_order};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde::Deserialize;
@@ -64,6 +65,27 @@ fn parse(c: &mut Criterion) {
         ),
     ];
 
+    // Straight from Meta: a media message, and statuses with errors and pricing.
+    let media = inputs::META_MEDIA.to_vec();
+    let statuses = inputs::META_STATUSES.to_vec();
+    let meta_direct = || -> Contenders {
+        vec![
+            ("value", Box::new(|b| drop(black_box(value(b))))),
+            (
+                "typed",
+                Box::new(|b| drop(black_box(meta::parse(b).expect("parses")))),
+            ),
+            (
+                "direct",
+                Box::new(|b| {
+                    drop(black_box(
+                        serde_json::from_slice::<meta::Webhook>(b).expect("parses"),
+                    ))
+                }),
+            ),
+        ]
+    };
+
     // A Kirim.chat envelope event.
     let envelope = inputs::KIRIM_CONVERSATION_ASSIGNED.to_vec();
     let envelope_delivery = chathooks_benches::kirim_delivery(&envelope);
@@ -108,6 +130,8 @@ fn parse(c: &mut Criterion) {
 
     let inputs = [
         ("meta_message_received", &meta, meta_contenders),
+        ("meta_media", &media, meta_direct()),
+        ("meta_statuses", &statuses, meta_direct()),
         ("kirim_envelope", &envelope, envelope_contenders),
         ("kapso_batch50", &batch, batch_contenders),
     ];

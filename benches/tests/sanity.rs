@@ -168,6 +168,16 @@ fn parse_inputs_parse_as_the_benchmarks_expect() {
     let direct: chathooks::webhooks::meta::Webhook = serde_json::from_slice(body).unwrap();
     assert_eq!(direct.entry, meta.payload.entry);
 
+    let media = chathooks::webhooks::meta::parse(inputs::META_MEDIA).unwrap();
+    let image = media.messages().next().unwrap();
+    assert_eq!(image.media().unwrap().id.as_deref(), Some("65463453"));
+    assert_eq!(media.invalid_items().count(), 0);
+    let statuses = chathooks::webhooks::meta::parse(inputs::META_STATUSES).unwrap();
+    let statuses: Vec<_> = statuses.statuses().collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses[0].pricing.is_some());
+    assert_eq!(statuses[1].error_codes().collect::<Vec<_>>(), [131049]);
+
     let body = inputs::KIRIM_CONVERSATION_ASSIGNED;
     let event = kirim::parse(&chathooks_benches::kirim_delivery(body), body).unwrap();
     assert_eq!(

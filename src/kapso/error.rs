@@ -78,34 +78,12 @@ impl ErrorBody {
     }
 }
 
-/// Keys whose values `Debug` never shows, should an error body echo a submitted webhook.
-const SECRET_KEYS: &[&str] = &["secret_key", "secret", "api_key"];
-
-/// A copy of `value` with the values of [`SECRET_KEYS`] replaced by `"***"`.
-fn redacted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| {
-                    let value = if SECRET_KEYS.contains(&key.as_str()) {
-                        Value::String("***".into())
-                    } else {
-                        redacted(value)
-                    };
-                    (key.clone(), value)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Shows the body with the values of `secret_key`, `secret` and `api_key` replaced by `***`.
+/// Shows the body with the values of secret-named fields (`secret_key`, `secret`, `api_key`…),
+/// `whsec_…` tokens and URL credentials replaced by `***`.
 impl fmt::Debug for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ErrorBody")
-            .field(&redacted(&self.raw))
+            .field(&crate::redact::value(&self.raw))
             .finish()
     }
 }

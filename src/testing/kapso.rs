@@ -18,7 +18,7 @@ use super::{
 };
 
 /// Kapso's retry schedule: the first attempt, then retries after 10 s, 40 s and 90 s
-/// (`shared/api-notes/kapso.md`, "Delivery headers and signing").
+/// (<https://docs.kapso.ai/docs/platform/webhooks/overview>).
 pub(crate) const SCHEDULE: [Duration; 4] = [
     Duration::ZERO,
     Duration::from_secs(10),
@@ -1315,7 +1315,7 @@ fn new_webhook(f: Fields, number: Option<usize>, mode: Mode) -> Webhook {
         },
         kind,
         url: f.url.unwrap_or_default(),
-        // Project webhooks get a generated secret when none is given (D4).
+        // Project webhooks get a generated secret when none is given (D4 in openapi/SOURCES.md).
         secret_key: f.secret_key.unwrap_or_else(|| random_chars(ALNUM, 32)),
         active: f.active.unwrap_or(true),
         headers: f.headers.unwrap_or_default(),

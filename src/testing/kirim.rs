@@ -21,7 +21,7 @@ use super::{
 use crate::SecretString;
 
 /// Kirim's retry schedule: 8 attempts, immediately then after these delays
-/// (`shared/api-notes/kirim.md` §1.4, developers.kirim.chat/webhooks/retry).
+/// (<https://developers.kirim.chat/webhooks/retry/>).
 pub(crate) const SCHEDULE: [Duration; 8] = [
     Duration::ZERO,
     Duration::from_secs(10),
@@ -33,7 +33,7 @@ pub(crate) const SCHEDULE: [Duration; 8] = [
     Duration::from_secs(24 * 3600),
 ];
 
-/// The documented default tier (`shared/api-notes/kirim.md` §4.2).
+/// The documented default tier (<https://developers.kirim.chat/concepts/rate-limits/>).
 const WRITE_PER_MINUTE: u32 = 60;
 const READ_PER_MINUTE: u32 = 600;
 /// Bulk replay's documented cap.
@@ -483,9 +483,9 @@ fn authorized(state: &Shared, req: &ApiRequest) -> bool {
         .is_some_and(|key| key.trim() == state.api_key)
 }
 
-/// Honours `Idempotency-Key` on POST (`shared/api-notes/kirim.md` §4.3): the same key and body
-/// replay the stored response with `Idempotent-Replayed: true`; the same key with another body
-/// answers 422 `idempotency_key_reuse`. PATCH and DELETE ignore the key, as documented.
+/// Honours `Idempotency-Key` on POST (<https://developers.kirim.chat/concepts/idempotency/>): the
+/// same key and body replay the stored response with `Idempotent-Replayed: true`; the same key with
+/// another body answers 422 `idempotency_key_reuse`. PATCH and DELETE ignore the key, as documented.
 async fn idempotent(state: &Arc<Shared>, req: &ApiRequest, rid: &str) -> ApiResponse {
     let key = match req.header("idempotency-key") {
         Some(key) if req.method == Method::POST => key.to_owned(),

@@ -9,6 +9,8 @@
 //! `Idempotency-Key`. They also **deliver**: [`FakeKirim::deliver`] and [`FakeKapso::deliver`]
 //! POST a correctly signed delivery (the crate's own `sign` functions, the platform's delivery
 //! headers) to every active, subscribed webhook, retrying per the documented schedule.
+//! [`FakeMeta`] plays Meta for receivers of WhatsApp Cloud API webhooks: it sends the
+//! `hub.mode=subscribe` verification request and POSTs bodies signed with `X-Hub-Signature-256`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -66,6 +68,7 @@
 mod delivery;
 mod kapso;
 mod kirim;
+mod meta;
 pub mod samples;
 mod server;
 
@@ -78,6 +81,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use delivery::{Attempt, DeliveryOutcome, DeliveryRecord};
 pub use kapso::FakeKapso;
 pub use kirim::FakeKirim;
+pub use meta::FakeMeta;
 
 /// Injected failures, shared by a fake and every clone of this handle.
 ///
@@ -214,7 +218,7 @@ pub(crate) fn random_u64() -> u64 {
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// `<prefix>_<26 Crockford base32>`, ULID-like (time first, so ids sort by creation), the format
-/// of every Kirim id (`shared/api-notes/kirim.md` §5).
+/// of every Kirim id (<https://developers.kirim.chat/concepts/resource-ids/>).
 pub(crate) fn ulid(prefix: &str) -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)

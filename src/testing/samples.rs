@@ -1,9 +1,11 @@
 //! Realistic delivery bodies for every documented event, with fresh ids on every call (so that
 //! receivers' deduplication sees distinct events).
 //!
-//! Shapes follow `shared/api-notes/kirim.md` §2 (Kirim's envelope and Meta's passthrough body) and
-//! `shared/api-notes/kapso.md` "Events" (payload v2: `message` with its `kapso` block,
-//! `conversation`, `is_new_conversation`, `phone_number_id`; batches). Values are made up.
+//! Shapes follow Kirim's payloads and events pages (Kirim's envelope and Meta's passthrough body:
+//! <https://developers.kirim.chat/webhooks/payloads/>, <https://kirim-dev.pages.dev/webhooks/events/>)
+//! and Kapso's event pages (payload v2: `message` with its `kapso` block, `conversation`,
+//! `is_new_conversation`, `phone_number_id`: <https://docs.kapso.ai/docs/platform/webhooks/event-types>;
+//! batches: <https://docs.kapso.ai/docs/platform/webhooks/advanced>). Values are made up.
 //!
 //! ```
 //! use chathooks::testing::samples;
@@ -29,6 +31,10 @@ pub const KIRIM_EVENTS: &[&str] = &[
     "contact.created",
     "contact.updated",
 ];
+
+/// The Meta (WhatsApp Cloud API) samples, by the Kirim.chat event name of the same body:
+/// `message.received` (a text message) and `message.status` (a `delivered` status).
+pub const META_EVENTS: &[&str] = &["message.received", "message.status"];
 
 /// The Kapso WhatsApp event types with a sample (docs.kapso.ai event types).
 pub const KAPSO_EVENTS: &[&str] = &[
@@ -131,6 +137,16 @@ pub fn kirim(event_type: &str) -> Option<Value> {
         "contact.created" | "contact.updated" => envelope(json!({ "contact": contact })),
         _ => return None,
     })
+}
+
+/// A WhatsApp Cloud API webhook body as Meta sends it (see [`META_EVENTS`]), with a fresh
+/// `wamid`; `None` for another name. The same bodies Kirim.chat passes through.
+pub fn meta(event_type: &str) -> Option<Value> {
+    if META_EVENTS.contains(&event_type) {
+        kirim(event_type)
+    } else {
+        None
+    }
 }
 
 /// A payload v2 body for a Kapso event type (see [`KAPSO_EVENTS`]); `None` for another type.

@@ -10,6 +10,8 @@ use axum::response::Response;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use crate::webhooks::meta::percent_decode;
+
 /// A running server; dropping it stops it.
 #[derive(Debug)]
 pub(crate) struct ServerHandle {
@@ -110,42 +112,6 @@ impl ApiRequest {
     pub(crate) fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
     }
-}
-
-/// Decodes `%XX` escapes and `+` (as a space, form style).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                }
-                _ => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// One API response before it becomes HTTP.

@@ -6,13 +6,18 @@
 //! 1. checks the signature header **before reading the body** (a request without one costs no
 //!    body read);
 //! 2. reads the body up to the verifier's limit (`max_body_len`, 1 MiB by default), whatever
-//!    axum's `DefaultBodyLimit` says;
+//!    axum's `DefaultBodyLimit` says, and for at most the verifier's `body_read_timeout`
+//!    (10 s by default, [`DEFAULT_BODY_READ_TIMEOUT`](super::DEFAULT_BODY_READ_TIMEOUT)), so a
+//!    slow sender cannot hold a connection open (the time to send the headers is the server's
+//!    business: hyper's `header_read_timeout`);
 //! 3. verifies the signature and parses the events.
 //!
 //! A rejected delivery gets a **generic** answer that tells an attacker nothing (not the server's
 //! clock, not the configuration, not an echo of what was sent): **401** `invalid signature`
-//! (no matching signature, stale timestamp), **413** `payload too large`, **400** `bad request`
-//! (missing or malformed header, body not an event). The detailed reason goes to the
+//! (no matching signature, stale timestamp), **413** `payload too large`, **408**
+//! `request timeout` (the body did not arrive in time: both platforms retry a 408, so a delivery
+//! slowed by the network is not lost), **400** `bad request` (missing or malformed header, body
+//! not an event). The detailed reason goes to the
 //! application: take `Result<KirimDelivery, Rejection>` in your handler and read
 //! [`Rejection::reason`], or enable the `tracing` feature for a `tracing` warning per rejection.
 //! **500** is kept for the receiver's own trouble (a failing dedupe store).
@@ -76,7 +81,7 @@ use axum::response::{IntoResponse, Response};
 
 pub use super::dedupe::Dedupe;
 use super::dedupe::{Attempt, DedupeError, DedupeKey, Lease};
-use super::{kapso, kirim, Error};
+use super::{kapso, kirim, meta, Error};
 
 /// A verified, parsed Kirim.chat delivery.
 #[derive(Clone, Debug)]
@@ -104,6 +109,40 @@ pub struct KapsoDelivery {
     pub body: Bytes,
 }
 
+/// A verified, parsed delivery straight from Meta (WhatsApp Cloud API webhooks,
+/// `X-Hub-Signature-256`). Answer Meta's verification request with [`meta_handshake`].
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use chathooks::webhooks::axum::{meta_handshake, MetaDelivery};
+/// use chathooks::webhooks::meta;
+///
+/// async fn on_meta(delivery: MetaDelivery) -> &'static str {
+///     for message in delivery.webhook.messages() {
+///         println!("{} from {:?}: {:?}", message.id, message.sender(), message.text());
+///     }
+///     "ok"
+/// }
+///
+/// # fn main() -> Result<(), chathooks::webhooks::Error> {
+/// let verifier = meta::Verifier::new(["app-secret"])?.verify_token("my-verify-token")?;
+/// let app: Router = Router::new()
+///     .route("/hooks/meta", get(meta_handshake).post(on_meta))
+///     .with_state(verifier);
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct MetaDelivery {
+    /// The parsed body.
+    pub webhook: meta::Webhook,
+    /// The key to deduplicate on, from the signed body ([`meta::dedupe_key`]).
+    pub dedupe_key: DedupeKey,
+    /// The raw body, as signed.
+    pub body: Bytes,
+}
+
 /// A delivery that carries a [`DedupeKey`]: what [`Once`] needs.
 pub trait Deduplicable {
     /// The key to deduplicate on.
@@ -117,6 +156,12 @@ impl Deduplicable for KirimDelivery {
 }
 
 impl Deduplicable for KapsoDelivery {
+    fn dedupe_key(&self) -> &DedupeKey {
+        &self.dedupe_key
+    }
+}
+
+impl Deduplicable for MetaDelivery {
     fn dedupe_key(&self) -> &DedupeKey {
         &self.dedupe_key
     }
@@ -169,6 +214,11 @@ pub enum RejectionReason {
     Webhook(Error),
     /// The body could not be read (the connection broke, …).
     BodyRead(String),
+    /// The body did not arrive within the verifier's `body_read_timeout` (answered 408).
+    BodyTimeout {
+        /// The time limit.
+        after: std::time::Duration,
+    },
     /// [`Once`]: the delivery was already handled (answered 200).
     Duplicate(DedupeKey),
     /// [`Once`]: another attempt holds the key's lease (answered 503 with `Retry-After`).
@@ -185,6 +235,9 @@ impl fmt::Display for RejectionReason {
         match self {
             RejectionReason::Webhook(e) => e.fmt(f),
             RejectionReason::BodyRead(e) => write!(f, "the body could not be read: {e}"),
+            RejectionReason::BodyTimeout { after } => {
+                write!(f, "the body did not arrive within {after:?}")
+            }
             RejectionReason::Duplicate(key) => write!(f, "a duplicate delivery ({key})"),
             RejectionReason::InFlight(key) => write!(
                 f,
@@ -242,6 +295,7 @@ impl Rejection {
             StatusCode::UNAUTHORIZED => "invalid signature",
             StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
             StatusCode::SERVICE_UNAVAILABLE => "in flight",
+            StatusCode::REQUEST_TIMEOUT => "request timeout",
             StatusCode::INTERNAL_SERVER_ERROR => "internal error",
             _ => "bad request",
         }
@@ -283,9 +337,14 @@ impl IntoResponse for Rejection {
     }
 }
 
-/// Reads at most `limit` bytes of the body; a `Content-Length` over the limit is refused before
-/// reading anything.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Rejection> {
+/// Reads at most `limit` bytes of the body, for at most `timeout`; a `Content-Length` over the
+/// limit is refused before reading anything.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Rejection> {
     let too_large = || Rejection::from(Error::BodyTooLarge { limit });
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -295,7 +354,20 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         return Err(too_large());
     }
     use http_body_util::BodyExt;
-    match http_body_util::Limited::new(body, limit).collect().await {
+    let collect = http_body_util::Limited::new(body, limit).collect();
+    let collected = match timeout {
+        std::time::Duration::MAX => collect.await,
+        _ => match tokio::time::timeout(timeout, collect).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                return Err(Rejection::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    RejectionReason::BodyTimeout { after: timeout },
+                ))
+            }
+        },
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Err(e) => Err(Rejection::new(
@@ -316,7 +388,13 @@ where
         let verifier = kirim::Verifier::from_ref(state);
         kirim::signature_header(req.headers())?;
         let (parts, body) = req.into_parts();
-        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
         let headers = verifier.verify(&parts.headers, &body)?;
         let event = kirim::parse(&headers, &body)?;
         let dedupe_key = event.dedupe_key(&body);
@@ -340,7 +418,13 @@ where
         let verifier = kapso::Verifier::from_ref(state);
         kapso::signature(req.headers())?;
         let (parts, body) = req.into_parts();
-        let body = read_body(&parts.headers, body, verifier.body_limit()).await?;
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
         let headers = verifier.verify(&parts.headers, &body)?;
         let payload = kapso::parse(&headers, &body)?;
         Ok(Self {
@@ -349,6 +433,63 @@ where
             dedupe_key: kapso::dedupe_key(&body),
             body,
         })
+    }
+}
+
+impl<S> FromRequest<S> for MetaDelivery
+where
+    S: Send + Sync,
+    meta::Verifier: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = meta::Verifier::from_ref(state);
+        meta::signature(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let body = read_body(
+            &parts.headers,
+            body,
+            verifier.body_limit(),
+            verifier.body_time_limit(),
+        )
+        .await?;
+        verifier.verify(&parts.headers, &body)?;
+        let webhook = meta::parse(&body)?;
+        let dedupe_key = meta::dedupe_key(&webhook, &body);
+        Ok(Self {
+            webhook,
+            dedupe_key,
+            body,
+        })
+    }
+}
+
+/// Answers Meta's verification request (`GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`)
+/// with the verifier in your router state ([`meta::Verifier::verify_token`]): **200** and the
+/// challenge when the token is one of yours, **403** `forbidden` when it is not or the mode is
+/// not `subscribe`, **400** `bad request` for a missing or malformed parameter, **500** when the
+/// verifier has no verify token. The answer never echoes the token.
+pub async fn meta_handshake(
+    axum::extract::State(verifier): axum::extract::State<meta::Verifier>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    match verifier.handshake(query.as_deref().unwrap_or("")) {
+        Ok(challenge) => (StatusCode::OK, challenge).into_response(),
+        Err(e) => {
+            let (status, text) = match e {
+                meta::HandshakeError::NoVerifyToken => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                }
+                meta::HandshakeError::TokenMismatch | meta::HandshakeError::NotSubscribe(_) => {
+                    (StatusCode::FORBIDDEN, "forbidden")
+                }
+                _ => (StatusCode::BAD_REQUEST, "bad request"),
+            };
+            #[cfg(feature = "tracing")]
+            tracing::warn!(status = status.as_u16(), reason = %e, "webhook verification request refused");
+            (status, text).into_response()
+        }
     }
 }
 

@@ -5,7 +5,11 @@
 //! functions that produce byte for byte what the platform sends (for testing your receiver):
 //!
 //! - [`kirim`]: `X-Kirim-Signature: t=…,v1=…`, HMAC-SHA256 over `"{t}.{body}"`, 300 s tolerance;
-//! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**.
+//! - [`kapso`]: `X-Webhook-Signature: <hex>`, HMAC-SHA256 over the raw body, **no timestamp**;
+//! - [`meta`]: deliveries straight from Meta (WhatsApp Cloud API): `X-Hub-Signature-256:
+//!   sha256=<hex>`, HMAC-SHA256 over the raw body with the app secret, **no timestamp**, and the
+//!   `hub.mode=subscribe` verification request. Its payload types are also what Kirim.chat and
+//!   Kapso pass through.
 //!
 //! Verifying and parsing are separate steps, so you can verify, store the raw body, and parse
 //! later. The core API takes the raw body as bytes and headers through the small [`Headers`]
@@ -39,10 +43,12 @@
 //! lease, complete it when handled, release it when not), and with the `redis` feature,
 //! `inbox` (a durable inbox on Redis Streams, with workers in their own processes).
 //!
-//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), [`meta`] (the WhatsApp Cloud
-//! API payload both platforms carry), [`dedupe`] (keys from signed data, the lease stores and
-//! the lease guard), `inbox/` (the Redis Streams inbox and its workers), `common.rs` (the
-//! verifier core both platforms share), `axum.rs` and `http.rs`.
+//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), `meta/` (the WhatsApp Cloud
+//! API payload both platforms carry: `message.rs`, `content.rs`, `status.rs`, `change.rs`, the
+//! one-pass lenient reading in `lenient.rs`; Meta's own signature and handshake in `verify.rs`),
+//! [`dedupe`] (keys from signed data, the lease stores and the lease guard), `inbox/` (the Redis
+//! Streams inbox and its workers), `common.rs` (the verifier core the platforms share), `axum.rs`
+//! and `http.rs`.
 
 use std::fmt;
 
@@ -198,3 +204,9 @@ impl Error {
 
 /// The longest body the verifiers accept unless told otherwise: 1 MiB.
 pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
+
+/// How long the axum extractors wait for a delivery's body unless told otherwise: 10 s, the time
+/// both platforms give a whole delivery attempt before they give up on it and retry
+/// (<https://developers.kirim.chat/webhooks/retry/>,
+/// <https://docs.kapso.ai/docs/platform/webhooks/overview>), so no genuine sender takes longer.
+pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

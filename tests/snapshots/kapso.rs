@@ -1521,10 +1521,13 @@ constraints (`x-kapso-*` records them).
 /**Client for Kapso WhatsApp webhooks API
 
 The WhatsApp-webhook part of the Kapso API (`https://app.kapso.ai/api/v1`), transcribed by hand for
-chathooks. Sources: `shared/seeds/kapso-update-whatsapp-webhook.txt` (the update page, verbatim) and
-`shared/api-notes/kapso.md` (every other fact, with its public source, including Kapso's own OpenAPI
-file for this host) and `shared/reference/kapso/openapi-platform.yaml` (that file itself, unchanged:
-"Kapso's file" below).
+chathooks. Sources: the update page
+(<https://docs.kapso.ai/api-reference/whatsapp-webhooks/update-whatsapp-webhook>, "the seed" below);
+Kapso's own OpenAPI file for this host, its published `openapi-platform.yaml` (GitHub
+`kapso-meta-docs/documentation`, `api/legacy/openapi-platform.yaml` at commit
+`2ca49434f90ac54079ffc3eba8abbc72b6aebf6f`: "Kapso's file" below); and the list, get and create
+reference pages and the guides listed, each with its address and what was taken from it, in
+`openapi/SOURCES.md`.
 
 Where Kapso's file and its rendered reference pages disagree, the disagreement is recorded beside the
 field (`description`, `x-kapso-*` keys) and decoding accepts both. Kapso's examples contradict each

@@ -2762,12 +2762,16 @@ The webhook part of Kapso's current Platform API (`https://api.kapso.ai/platform
 for chathooks. New Kapso integrations use this API; `kapso.yaml` is the legacy `app.kapso.ai/api/v1` one.
 
 Sources (`x-source` names the one behind each fact):
-- SPEC: `shared/reference/kapso/platform-v1-webhooks.yaml`, a verbatim excerpt of Kapso's published
-  OpenAPI 3.1.0 file `https://docs.kapso.ai/api/platform/v1/openapi-platform.yaml` (`info.version` 0.2.0).
-  Paths, parameters, required fields, types, formats, defaults, minimums and status codes are kept
-  as it says, except where noted.
-- NOTES: `shared/api-notes/kapso-platform-v1.md` (Kapso's rendered pages, skills and SDKs, each with its
-  source, and the twelve disagreements between them, numbered D1-D12 here as there).
+- SPEC: Kapso's published OpenAPI 3.1.0 file
+  <https://docs.kapso.ai/api/platform/v1/openapi-platform.yaml> (`info.version` 0.2.0, as copied
+  unchanged in GitHub `magoolation/kapso-client-net`, `specs/openapi-platform.yaml` at commit
+  `455a7af55c4d0840e48cbb48c4e969cd01625b8b`): its webhook and webhook-delivery operations. Paths,
+  parameters, required fields, types, formats, defaults, minimums and status codes are kept as it
+  says, except where noted.
+- Kapso's rendered pages (`P-…`), its agent skills (`SK-…`), its n8n nodes (N8N), its chat SDK adapter
+  (CSA) and two third-party SDKs (PY, NET): each key, with its address and what was taken from it, is
+  listed in `openapi/SOURCES.md`, with the twelve disagreements between these sources, numbered D1-D12
+  there and here.
 
 Translation from OpenAPI 3.1 to 3.0 (progenitor reads 3.0): `type: [T, "null"]` becomes `nullable: true`;
 SPEC's `oneOf` on the phone-number create body (the `kind` rule) is kept verbatim in `x-kapso-one-of`
@@ -2886,7 +2890,7 @@ Two webhook types available:
 
 Use buffering (kapso only) to batch high-volume events like inbound messages. Without buffering, each
 message triggers an immediate webhook delivery. Only one `meta` webhook is allowed per phone number
-(NOTES, P-OVERVIEW).
+(P-OVERVIEW).
 
 
 Sends a `POST` request to `/whatsapp/phone_numbers/{phone_number_id}/webhooks`

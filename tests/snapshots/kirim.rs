@@ -323,7 +323,7 @@ so the server's default applies otherwise.
         pub description: ::std::option::Option<::std::string::String>,
         pub events: ::std::vec::Vec<crate::kirim::EventType>,
         /**An `https://` URL. Plain `http://` URLs are rejected with 400 `invalid_webhook_url`
-(`shared/api-notes/kirim.md` §2, developers.kirim.chat/guides/webhooks): chathooks checks it before sending.
+(<https://developers.kirim.chat/guides/webhooks/>): chathooks checks it before sending.
 */
         pub url: ::std::string::String,
     }
@@ -2560,10 +2560,10 @@ so the server's default applies otherwise.
 /**Client for Kirim.chat webhook management API
 
 The webhook-management part of the Kirim Public API (`https://api.kirim.chat/v1`), transcribed by hand
-for chathooks from the public documentation. Sources: `shared/seeds/kirim-update-webhook-subscription.txt`
-(the PATCH reference page, verbatim) and `shared/api-notes/kirim.md` (every other fact, with its public
-source). Operations marked `x-chathooks-inferred: true` follow the API's documented conventions but
-have no public reference page.
+for chathooks from the public documentation. Sources: the PATCH reference page
+(<https://developers.kirim.chat/api/operations/webhook_subscriptionsid/patch/>) and the other public
+pages listed, each with what was taken from it, in `openapi/SOURCES.md`. Operations marked
+`x-chathooks-inferred: true` follow the API's documented conventions but have no public reference page.
 
 Conventions recorded here where the docs are silent or disagree:
 - Open sets (`SubscriptionStatus`, `EventType`, `DeliveryStatus`) are plain strings with the documented
@@ -2644,7 +2644,7 @@ let response = client.get_me()
     /**List webhook subscriptions
 
 Lists the organisation's webhook subscriptions with the standard cursor pagination contract.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`).
+Inferred by chathooks: no reference page was found for this operation (see `x-chathooks-inferred`).
 
 
 Sends a `GET` request to `/webhook_subscriptions`
@@ -2689,7 +2689,7 @@ let response = client.create_webhook_subscription()
     /**Retrieve a webhook subscription
 
 Retrieves one subscription.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`).
+Inferred by chathooks: no reference page was found for this operation (see `x-chathooks-inferred`).
 
 
 Sends a `GET` request to `/webhook_subscriptions/{id}`
@@ -2708,8 +2708,8 @@ let response = client.get_webhook_subscription()
     /**Delete a webhook subscription
 
 Deletes a subscription; deliveries stop.
-Inferred: no reference page was found for this operation (see `x-chathooks-inferred`). Its status
-code is unknown; chathooks expects 204 with no body.
+Inferred by chathooks: no reference page was found for this operation (see
+`x-chathooks-inferred`). Its status code is unknown; chathooks expects 204 with no body.
 
 
 Sends a `DELETE` request to `/webhook_subscriptions/{id}`

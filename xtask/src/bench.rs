@@ -35,7 +35,13 @@ const BENCH_TARGETS: [&str; 3] = ["request", "verify", "parse"];
 /// Body sizes and secret counts, as in `benches/src/inputs.rs`.
 const SIZES: [&str; 2] = ["1KiB", "256KiB"];
 const SECRET_COUNTS: [u32; 3] = [1, 2, 4];
-const PARSE_INPUTS: [&str; 3] = ["meta_message_received", "kirim_envelope", "kapso_batch50"];
+const PARSE_INPUTS: [&str; 5] = [
+    "meta_message_received",
+    "meta_media",
+    "meta_statuses",
+    "kirim_envelope",
+    "kapso_batch50",
+];
 
 /// What a ratio must be to meet its goal.
 #[derive(Clone, Copy, Debug)]

@@ -17,7 +17,7 @@ const METHODS: &[&str] = &[
 
 /// Checks one spec's text; returns every finding (empty when it passes).
 pub fn lint(file: &str, text: &str) -> Vec<String> {
-    let spec: Value = match serde_yaml::from_str(text) {
+    let spec: Value = match yaml_serde::from_str(text) {
         Ok(spec) => spec,
         Err(e) => return vec![format!("{file}: not YAML: {e}")],
     };

@@ -5,8 +5,8 @@
 //! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this);
 //! - `cargo xtask bench [--quick] [--json] [--only …]`: run the benchmarks of `benches/`, print the ratios
 //!   with their goals (see `bench.rs`);
-//! - `cargo xtask build-cost [--rounds N] [--timings] [--only a,b,c,d]`: time clean builds of scratch consumer
-//!   crates (see `build_cost.rs`).
+//! - `cargo xtask build-cost [--rounds N] [--timings] [--only a,b,c,d,e]`: time clean builds of scratch consumer
+//!   crates, print the ratios with their goals (see `build_cost/mod.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +20,7 @@ mod constraints;
 mod generate;
 mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--rounds N] [--timings] [--only a,b,c,d]>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--rounds N] [--timings] [--only a,b,c,d,e]>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -23,18 +23,26 @@ pub(crate) struct Connection {
     /// $KAPSO_PLATFORM_BASE_URL, else production).
     #[arg(long, global = true)]
     base_url: Option<String>,
-    /// Read the API key from this file (default: $KIRIM_API_KEY / $KAPSO_API_KEY).
+    /// Read the API key from this file (default: $KIRIM_API_KEY / $KAPSO_API_KEY). A warning
+    /// says when group or others may read it.
     #[arg(long, global = true, value_name = "PATH")]
     api_key_file: Option<PathBuf>,
+    /// Show webhooks' signing secrets (`secret_key`) and credential-bearing custom headers,
+    /// which tables and `--json` otherwise print as `***`.
+    #[arg(long, global = true)]
+    show_secrets: bool,
 }
 
 impl Connection {
     fn api_key(&self, var: &str) -> Result<String, Failure> {
         let key = match &self.api_key_file {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
-                .trim()
-                .to_owned(),
+            Some(path) => {
+                crate::warn_if_others_can_read(path);
+                std::fs::read_to_string(path)
+                    .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
+                    .trim()
+                    .to_owned()
+            }
             None => std::env::var(var).unwrap_or_default().trim().to_owned(),
         };
         if key.is_empty() {
@@ -465,21 +473,69 @@ enum WebhookCommand {
     },
 }
 
+/// How to print: JSON or tables, and whether signing secrets are shown.
+#[derive(Clone, Copy)]
+struct Output {
+    json: bool,
+    show_secrets: bool,
+}
+
+/// Replaces, at any depth, a webhook's `secret_key` and the values of custom `headers` whose name
+/// says they carry a credential with `***`. The one-time secrets of a Kirim create
+/// (`initial_secret`) and rotation (`secret`) are not touched: printing them is those commands'
+/// point.
+fn mask_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match (key.as_str(), &mut *item) {
+                    ("secret_key", Value::String(_) | Value::Number(_)) => {
+                        *item = Value::String("***".into());
+                    }
+                    ("headers", Value::Object(headers)) => {
+                        for (name, header) in headers.iter_mut() {
+                            if credential_header(name) && !header.is_null() {
+                                *header = Value::String("***".into());
+                            }
+                        }
+                    }
+                    _ => mask_secrets(item),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+/// Whether a custom header's name says it carries a credential (`Authorization`,
+/// `X-Api-Key`, `X-Auth-Token`, `Cookie`…).
+fn credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["auth", "key", "token", "secret", "cookie", "password"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// An item as JSON, its secrets masked unless `--show-secrets`.
+fn to_json<T: Serialize>(value: &T, out: Output) -> Result<Value, Failure> {
+    let mut value = serde_json::to_value(value).map_err(|e| Failure::Failed(e.to_string()))?;
+    if !out.show_secrets {
+        mask_secrets(&mut value);
+    }
+    Ok(value)
+}
+
 /// Prints one object: pretty JSON, or `field  value` lines.
-fn show<T: Serialize>(value: &T, json: bool) -> Result<(), Failure> {
-    let value = serde_json::to_value(value).map_err(|e| Failure::Failed(e.to_string()))?;
-    if json {
+fn show<T: Serialize>(value: &T, out: Output) -> Result<(), Failure> {
+    let value = to_json(value, out)?;
+    if out.json {
         println!("{value:#}");
         return Ok(());
     }
     if let Value::Object(map) = &value {
         for (key, field) in map {
-            let text = if key == "secret_key" {
-                "***".to_owned()
-            } else {
-                cell(field)
-            };
-            println!("{key:<24} {text}");
+            println!("{key:<24} {}", cell(field));
         }
     } else {
         println!("{}", cell(&value));
@@ -502,10 +558,10 @@ fn cell(value: &Value) -> String {
 }
 
 /// Prints the rows of one page: NDJSON, or fixed-width columns.
-fn rows<T: Serialize>(items: &[T], columns: &[(&str, usize)], json: bool) -> Result<(), Failure> {
+fn rows<T: Serialize>(items: &[T], columns: &[(&str, usize)], out: Output) -> Result<(), Failure> {
     for item in items {
-        let value = serde_json::to_value(item).map_err(|e| Failure::Failed(e.to_string()))?;
-        if json {
+        let value = to_json(item, out)?;
+        if out.json {
             println!("{value}");
             continue;
         }
@@ -535,6 +591,10 @@ const DELIVERY_COLUMNS: &[(&str, usize)] = &[("id", 30), ("status", 8), ("replay
 const WEBHOOK_COLUMNS: &[(&str, usize)] = &[("id", 36), ("active", 6), ("events", 36), ("url", 0)];
 
 pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
+    let out = Output {
+        json,
+        show_secrets: args.connection.show_secrets,
+    };
     let mut builder =
         chathooks::kirim::Client::builder().api_key(args.connection.api_key("KIRIM_API_KEY")?);
     if let Some(url) = args.connection.base_url("KIRIM_BASE_URL") {
@@ -542,14 +602,14 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
     }
     let client = builder.build()?;
     match args.command {
-        KirimCommand::Me => show(&client.get_me().send().await.map_err(api)?.data, json),
+        KirimCommand::Me => show(&client.get_me().send().await.map_err(api)?.data, out),
         KirimCommand::Subscriptions(command) => match command {
             SubscriptionCommand::List { limit } => {
                 let mut request = client.list_webhook_subscriptions();
                 if let Some(limit) = limit {
                     request = request.limit(limit);
                 }
-                list(request, SUBSCRIPTION_COLUMNS, json).await
+                list(request, SUBSCRIPTION_COLUMNS, out).await
             }
             SubscriptionCommand::Get { id } => show(
                 &client
@@ -559,7 +619,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                     .await
                     .map_err(api)?
                     .data,
-                json,
+                out,
             ),
             SubscriptionCommand::Create {
                 url,
@@ -580,7 +640,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                 if !json {
                     eprintln!("note: initial_secret is shown once; store it now");
                 }
-                show(&created, json)
+                show(&created, out)
             }
             SubscriptionCommand::Update {
                 id,
@@ -621,7 +681,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                     .send()
                     .await
                     .map_err(api)?;
-                show(&updated.data, json)
+                show(&updated.data, out)
             }
             SubscriptionCommand::Delete { id } => {
                 client
@@ -645,7 +705,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                 if let Some(key) = idempotency_key {
                     request = request.idempotency_key(key);
                 }
-                show(&request.send().await.map_err(api)?.into_inner().data, json)
+                show(&request.send().await.map_err(api)?.into_inner().data, out)
             }
         },
         KirimCommand::Deliveries(command) => match command {
@@ -654,7 +714,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                 if let Some(limit) = limit {
                     request = request.limit(limit);
                 }
-                list(request, DELIVERY_COLUMNS, json).await
+                list(request, DELIVERY_COLUMNS, out).await
             }
             DeliveryCommand::Replay {
                 id,
@@ -664,7 +724,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                 if let Some(key) = idempotency_key {
                     request = request.idempotency_key(key);
                 }
-                show(&request.send().await.map_err(api)?.into_inner().data, json)
+                show(&request.send().await.map_err(api)?.into_inner().data, out)
             }
             DeliveryCommand::BulkReplay {
                 subscription_id,
@@ -688,7 +748,7 @@ pub(crate) async fn kirim(args: KirimArgs, json: bool) -> Result<(), Failure> {
                 if let Some(key) = idempotency_key {
                     request = request.idempotency_key(key);
                 }
-                show(&request.send().await.map_err(api)?.into_inner().data, json)
+                show(&request.send().await.map_err(api)?.into_inner().data, out)
             }
         },
     }
@@ -699,15 +759,15 @@ const MAX_PAGES: usize = 10_000;
 
 /// Prints every item of a listing, page by page as the pages arrive. The library's pager follows
 /// the cursors and stops (with an error) on a repeated cursor or after [`MAX_PAGES`] pages.
-async fn list<R>(request: R, columns: &[(&str, usize)], json: bool) -> Result<(), Failure>
+async fn list<R>(request: R, columns: &[(&str, usize)], out: Output) -> Result<(), Failure>
 where
     R: Paginate,
     R::Item: Serialize,
 {
-    header(columns, json);
+    header(columns, out.json);
     let mut pages = request.paginate().max_pages(MAX_PAGES).pages();
     while let Some(page) = pages.next().await {
-        rows(&R::into_items(page.map_err(api)?), columns, json)?;
+        rows(&R::into_items(page.map_err(api)?), columns, out)?;
     }
     Ok(())
 }
@@ -733,6 +793,10 @@ fn custom_headers(headers: Vec<(String, String)>) -> HashMap<String, String> {
 }
 
 pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
+    let out = Output {
+        json,
+        show_secrets: args.connection.show_secrets,
+    };
     let mut builder = chathooks::kapso::legacy::Client::builder()
         .api_key(args.connection.api_key("KAPSO_API_KEY")?);
     if let Some(url) = args.connection.base_url("KAPSO_BASE_URL") {
@@ -762,7 +826,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             if let Some(active) = active {
                 request = request.q_active_eq(active);
             }
-            list(request, WEBHOOK_COLUMNS, json).await
+            list(request, WEBHOOK_COLUMNS, out).await
         }
         WebhookCommand::Get { id, config } => show(
             &client
@@ -773,7 +837,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
                 .await
                 .map_err(api)?
                 .data,
-            json,
+            out,
         ),
         WebhookCommand::Create {
             config,
@@ -815,7 +879,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
                 .send()
                 .await
                 .map_err(api)?;
-            show(&created.data, json)
+            show(&created.data, out)
         }
         WebhookCommand::Update {
             id,
@@ -856,7 +920,7 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
                 .send()
                 .await
                 .map_err(api)?;
-            show(&updated.data, json)
+            show(&updated.data, out)
         }
         WebhookCommand::Delete { id, config } => {
             client
@@ -913,6 +977,10 @@ async fn kapso_platform(
     json: bool,
 ) -> Result<(), Failure> {
     use chathooks::kapso::platform::{types, WebhookKind};
+    let out = Output {
+        json,
+        show_secrets: connection.show_secrets,
+    };
     let mut builder =
         chathooks::kapso::platform::Client::builder().api_key(connection.api_key("KAPSO_API_KEY")?);
     if let Some(url) = connection.base_url("KAPSO_PLATFORM_BASE_URL") {
@@ -964,7 +1032,7 @@ async fn kapso_platform(
             if let Some(limit) = limit {
                 request = request.limit(limit);
             }
-            return list(request, LOG_COLUMNS, json).await;
+            return list(request, LOG_COLUMNS, out).await;
         }
     };
     match command {
@@ -991,7 +1059,7 @@ async fn kapso_platform(
                 if let Some(active) = active {
                     request = request.active(active);
                 }
-                list(request, PLATFORM_WEBHOOK_COLUMNS, json).await
+                list(request, PLATFORM_WEBHOOK_COLUMNS, out).await
             }
             None => {
                 let mut request = client.list_whatsapp_project_webhooks();
@@ -1001,7 +1069,7 @@ async fn kapso_platform(
                 if let Some(kind) = kind {
                     request = request.kind(WebhookKind::from(kind.as_str()));
                 }
-                list(request, PLATFORM_WEBHOOK_COLUMNS, json).await
+                list(request, PLATFORM_WEBHOOK_COLUMNS, out).await
             }
         },
         PlatformWebhookCommand::Get { id } => show(
@@ -1012,7 +1080,7 @@ async fn kapso_platform(
                 .await
                 .map_err(api)?
                 .data,
-            json,
+            out,
         ),
         PlatformWebhookCommand::Create {
             phone_number_id,
@@ -1087,7 +1155,7 @@ async fn kapso_platform(
                         .into_inner()
                 }
             };
-            show(&created.data, json)
+            show(&created.data, out)
         }
         PlatformWebhookCommand::Update {
             id,
@@ -1126,7 +1194,7 @@ async fn kapso_platform(
                 .send()
                 .await
                 .map_err(api)?;
-            show(&updated.data, json)
+            show(&updated.data, out)
         }
         PlatformWebhookCommand::Delete { id } => {
             client
@@ -1149,7 +1217,7 @@ async fn kapso_platform(
                 .send()
                 .await
                 .map_err(api)?;
-            show(&answer.into_inner(), json)
+            show(&answer.into_inner(), out)
         }
     }
 }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::RawQuery;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use chathooks::testing::{samples, DeliveryRecord, FakeKapso, FakeKirim};
 use chathooks::webhooks::dedupe::{Claim, DedupeStore, MemoryDedupe};
-use chathooks::webhooks::{kapso, kirim};
+use chathooks::webhooks::{kapso, kirim, meta};
 use clap::Args;
 use serde_json::{json, Value};
 
@@ -42,9 +43,17 @@ pub(crate) struct ListenArgs {
     /// The signing secrets to accept.
     #[command(flatten)]
     secrets: SecretArgs,
-    /// The Kirim timestamp tolerance in seconds, 0 to disable (default 300).
+    /// The Kirim timestamp tolerance in seconds (default 300; 0 accepts only the signed second
+    /// itself).
     #[arg(long)]
     tolerance: Option<u64>,
+    /// Do not check Kirim's signed timestamp at all: a captured delivery then verifies forever.
+    #[arg(long, conflicts_with = "tolerance")]
+    no_timestamp_check: bool,
+    /// Meta only: the environment variable holding the verify token; `listen` then answers
+    /// Meta's verification request (`GET ?hub.mode=subscribe&hub.verify_token=…`).
+    #[arg(long, value_name = "NAME")]
+    verify_token_env: Option<String>,
 }
 
 /// `chathooks trigger`.
@@ -57,7 +66,7 @@ pub(crate) struct TriggerArgs {
     /// The receiver's URL.
     #[arg(long)]
     to: String,
-    /// The signing secrets (Kirim signs with each; Kapso takes exactly one).
+    /// The signing secrets (Kirim signs with each; Kapso and Meta take exactly one).
     #[command(flatten)]
     secrets: SecretArgs,
     /// Kapso only: send a batch of this many events, as a webhook with buffering on receives.
@@ -126,6 +135,11 @@ pub(crate) async fn fake(args: FakeArgs, json: bool) -> Result<(), Failure> {
                 );
             }
             Running::Kapso(fake)
+        }
+        Platform::Meta => {
+            return Err(Failure::Usage(
+                "there is no fake of Meta's API: `listen meta` and `trigger meta` play both sides of its webhooks".into(),
+            ))
         }
     };
     if !json {
@@ -213,6 +227,7 @@ struct Listener {
     platform: Platform,
     kirim: Option<kirim::Verifier>,
     kapso: Option<kapso::Verifier>,
+    meta: Option<meta::Verifier>,
     json: bool,
     /// Bounded: the oldest keys are forgotten first.
     seen: Arc<MemoryDedupe>,
@@ -220,9 +235,15 @@ struct Listener {
 
 pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> {
     let secrets = args.secrets.resolve()?;
-    if args.platform == Platform::Kapso && args.tolerance.is_some() {
+    if args.platform != Platform::Kirim && (args.tolerance.is_some() || args.no_timestamp_check) {
         return Err(Failure::Usage(
-            "--tolerance applies to kirim only: Kapso signs no timestamp".into(),
+            "--tolerance and --no-timestamp-check apply to kirim only: Kapso and Meta sign no timestamp"
+                .into(),
+        ));
+    }
+    if args.platform != Platform::Meta && args.verify_token_env.is_some() {
+        return Err(Failure::Usage(
+            "--verify-token-env applies to meta only".into(),
         ));
     }
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
@@ -232,22 +253,33 @@ pub(crate) async fn listen(args: ListenArgs, json: bool) -> Result<(), Failure> 
         .local_addr()
         .map_err(|e| Failure::Failed(e.to_string()))?;
     let invalid = |e: chathooks::webhooks::Error| Failure::Usage(e.to_string());
-    let (kirim, kapso) = match args.platform {
+    let (mut kirim, mut kapso, mut meta) = (None, None, None);
+    match args.platform {
         Platform::Kirim => {
-            let mut verifier = kirim::Verifier::new(secrets).map_err(invalid)?;
-            verifier = match args.tolerance {
-                Some(0) => verifier.skip_timestamp_check(),
-                Some(secs) => verifier.tolerance(Duration::from_secs(secs)),
-                None => verifier,
-            };
-            (Some(verifier), None)
+            let verifier = kirim::Verifier::new(secrets).map_err(invalid)?;
+            kirim = Some(crate::timestamp_check(
+                verifier,
+                args.tolerance,
+                args.no_timestamp_check,
+            ));
         }
-        Platform::Kapso => (None, Some(kapso::Verifier::new(secrets).map_err(invalid)?)),
-    };
+        Platform::Kapso => kapso = Some(kapso::Verifier::new(secrets).map_err(invalid)?),
+        Platform::Meta => {
+            let mut verifier = meta::Verifier::new(secrets).map_err(invalid)?;
+            if let Some(name) = &args.verify_token_env {
+                let token = std::env::var(name).map_err(|_| {
+                    Failure::Usage(format!("environment variable {name} is not set"))
+                })?;
+                verifier = verifier.verify_token(token).map_err(invalid)?;
+            }
+            meta = Some(verifier);
+        }
+    }
     let state = Listener {
         platform: args.platform,
         kirim,
         kapso,
+        meta,
         json,
         seen: Arc::new(MemoryDedupe::new(100_000)),
     };
@@ -291,6 +323,48 @@ fn kirim_event(delivery: &kirim::Delivery, event: &kirim::Event) -> (String, Str
     (kind, id.unwrap_or_else(|| "-".to_owned()))
 }
 
+/// The `(type, id)` of each item of a body from Meta: `message <wamid>` for each message,
+/// `status.<status> <wamid>` for each status, `echo <wamid>` for each SMB echo, `invalid -` for
+/// each item that did not parse, and `<field> -` for a change with none of those.
+pub(crate) fn meta_events(webhook: &meta::Webhook) -> Vec<(String, String)> {
+    let mut events: Vec<(String, String)> = Vec::new();
+    for entry in &webhook.entry {
+        for change in &entry.changes {
+            let before = events.len();
+            if let Some(value) = &change.value {
+                for item in &value.messages {
+                    events.push(match item.parsed() {
+                        Some(m) => ("message".to_owned(), m.id.clone()),
+                        None => ("invalid".to_owned(), "-".to_owned()),
+                    });
+                }
+                for item in &value.statuses {
+                    events.push(match item.parsed() {
+                        Some(s) => (
+                            format!("status.{}", s.status.as_deref().unwrap_or("-")),
+                            s.id.clone(),
+                        ),
+                        None => ("invalid".to_owned(), "-".to_owned()),
+                    });
+                }
+                for item in &value.message_echoes {
+                    events.push(match item.parsed() {
+                        Some(m) => ("echo".to_owned(), m.id.clone()),
+                        None => ("invalid".to_owned(), "-".to_owned()),
+                    });
+                }
+            }
+            if events.len() == before {
+                events.push((
+                    change.field.clone().unwrap_or_else(|| "-".to_owned()),
+                    "-".to_owned(),
+                ));
+            }
+        }
+    }
+    events
+}
+
 /// The `(type, id)` of each event of a Kapso delivery: its events, or `meta <wamid>` for each
 /// message and status of a `kind: meta` body. The type is the body's, else the one
 /// `X-Webhook-Event` announced (unsigned, but this is only printed).
@@ -324,29 +398,72 @@ fn timestamp() -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(state): State<Listener>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    if method == Method::GET {
+        // Meta's verification request: answer hub.challenge when the verify token matches.
+        let Some(verifier) = &state.meta else {
+            return (StatusCode::METHOD_NOT_ALLOWED, String::new());
+        };
+        let time = timestamp();
+        return match verifier.handshake(query.as_deref().unwrap_or("")) {
+            Ok(challenge) => {
+                if state.json {
+                    println!(
+                        "{}",
+                        json!({"time": time, "platform": "meta", "handshake": true})
+                    );
+                } else {
+                    println!("{time} meta - - verification request answered");
+                }
+                (StatusCode::OK, challenge)
+            }
+            Err(e) => {
+                if state.json {
+                    println!(
+                        "{}",
+                        json!({"time": time, "platform": "meta", "handshake": false, "error": e.to_string()})
+                    );
+                } else {
+                    println!("{time} meta - - verification request refused: {e}");
+                }
+                (StatusCode::FORBIDDEN, String::new())
+            }
+        };
+    }
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
     // (event type, id) of each event, and the dedupe key (from the signed body), or why the
     // delivery is refused.
-    let verdict = match (&state.kirim, &state.kapso) {
-        (Some(verifier), _) => verifier.verify(&headers, &body).and_then(|d| {
+    let verdict = match (&state.kirim, &state.kapso, &state.meta) {
+        (Some(verifier), _, _) => verifier.verify(&headers, &body).and_then(|d| {
             let event = kirim::parse(&d, &body)?;
             let key = event.dedupe_key(&body);
             Ok((vec![kirim_event(&d, &event)], key))
         }),
-        (None, Some(verifier)) => verifier.verify(&headers, &body).and_then(|d| {
+        (None, Some(verifier), _) => verifier.verify(&headers, &body).and_then(|d| {
             let payload = kapso::parse(&d, &body)?;
             Ok((kapso_events(&payload, &d), kapso::dedupe_key(&body)))
         }),
-        (None, None) => Err(chathooks::webhooks::Error::NoSecrets),
+        (None, None, Some(verifier)) => verifier.verify(&headers, &body).and_then(|()| {
+            let webhook = meta::parse(&body)?;
+            let key = meta::dedupe_key(&webhook, &body);
+            Ok((meta_events(&webhook), key))
+        }),
+        (None, None, None) => Err(chathooks::webhooks::Error::NoSecrets),
     };
     let time = timestamp();
     let platform = match state.platform {
         Platform::Kirim => "kirim",
         Platform::Kapso => "kapso",
+        Platform::Meta => "meta",
     };
     match verdict {
         Ok((events, key)) => {
@@ -376,7 +493,7 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
                     println!("{time} {platform} {kind} {id} {verdict}");
                 }
             }
-            StatusCode::OK
+            (StatusCode::OK, String::new())
         }
         Err(e) => {
             if state.json {
@@ -387,11 +504,12 @@ async fn receive(State(state): State<Listener>, headers: HeaderMap, body: Bytes)
             } else {
                 println!("{time} {platform} - - rejected: {e}");
             }
-            if e.is_unauthorized() {
+            let status = if e.is_unauthorized() {
                 StatusCode::UNAUTHORIZED
             } else {
                 StatusCode::BAD_REQUEST
-            }
+            };
+            (status, String::new())
         }
     }
 }
@@ -438,6 +556,24 @@ pub(crate) async fn trigger(args: TriggerArgs, json: bool) -> Result<(), Failure
                 args.batch.map(usize::from),
                 &[],
             );
+            (body, headers)
+        }
+        Platform::Meta => {
+            if args.batch.is_some() {
+                return Err(Failure::Usage("--batch applies to kapso only".into()));
+            }
+            let [secret] = secrets.as_slice() else {
+                return Err(Failure::Usage(
+                    "meta signs with exactly one app secret".into(),
+                ));
+            };
+            let body =
+                samples::meta(&args.event_type).ok_or_else(|| unknown(samples::META_EVENTS))?;
+            let body = body.to_string().into_bytes();
+            let headers = meta::sign_headers(secret, &body)
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect();
             (body, headers)
         }
     };

@@ -64,3 +64,7 @@ pub use verify::{
     sign, sign_headers, Delivery, PayloadVersion, Verifier, SIGNATURE_HEADER,
     SIGNATURE_HEADER_ALIAS,
 };
+
+/// For the fuzz target `event_parser` (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub use events::parse_both_ways;

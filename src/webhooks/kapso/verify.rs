@@ -1,11 +1,13 @@
 //! Verifying Kapso deliveries: the signature header, the verifier, and `sign` for tests.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use super::WebhookEvent;
 use crate::open_enum::open_enum;
 use crate::webhooks::common::{decode_hex32, hmac_hex, Secrets};
-use crate::webhooks::{Error, Headers, DEFAULT_MAX_BODY_LEN};
+use crate::webhooks::{Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
 use crate::SecretString;
 
 /// The signature header.
@@ -30,6 +32,7 @@ pub const SIGNATURE_HEADER_ALIAS: &str = "X-Kapso-Signature";
 pub struct Verifier {
     secrets: Secrets,
     max_body_len: usize,
+    body_read_timeout: Duration,
 }
 
 impl Verifier {
@@ -41,6 +44,7 @@ impl Verifier {
         Ok(Self {
             secrets: Secrets::new(secrets)?,
             max_body_len: DEFAULT_MAX_BODY_LEN,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         })
     }
 
@@ -54,6 +58,19 @@ impl Verifier {
     /// The body limit set with [`Verifier::max_body_len`].
     pub fn body_limit(&self) -> usize {
         self.max_body_len
+    }
+
+    /// How long the axum extractor waits for the whole body once the headers are in
+    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408, which
+    /// the platforms retry. `Duration::MAX` waits for as long as the sender likes.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The time limit set with [`Verifier::body_read_timeout`].
+    pub fn body_time_limit(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Verifies a delivery and returns what its headers say.

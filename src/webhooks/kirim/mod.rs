@@ -38,3 +38,7 @@ pub use verify::{
     sign, sign_headers, Delivery, SignatureHeader, Source, Verifier, DEFAULT_TOLERANCE,
     MAX_SIGNATURES, SIGNATURE_HEADER, SIGNATURE_HEADER_ALIAS,
 };
+
+/// For the fuzz target `event_parser` (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub use events::parse_both_ways;

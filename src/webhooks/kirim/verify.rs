@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::EventType;
 use crate::webhooks::common::{decode_hex32, hmac_hex, unix_now, Secrets};
-use crate::webhooks::{meta, Error, Headers, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN};
+use crate::webhooks::{
+    meta, Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN,
+};
 use crate::SecretString;
 
 /// The signature header.
@@ -39,6 +41,7 @@ pub struct Verifier {
     /// `None` only after [`Verifier::skip_timestamp_check`].
     tolerance: Option<Duration>,
     max_body_len: usize,
+    body_read_timeout: Duration,
 }
 
 impl Verifier {
@@ -51,6 +54,7 @@ impl Verifier {
             secrets: Secrets::new(secrets)?,
             tolerance: Some(DEFAULT_TOLERANCE),
             max_body_len: DEFAULT_MAX_BODY_LEN,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         })
     }
 
@@ -80,6 +84,19 @@ impl Verifier {
     /// The body limit set with [`Verifier::max_body_len`].
     pub fn body_limit(&self) -> usize {
         self.max_body_len
+    }
+
+    /// How long the axum extractor waits for the whole body once the headers are in
+    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408, which
+    /// the platforms retry. `Duration::MAX` waits for as long as the sender likes.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The time limit set with [`Verifier::body_read_timeout`].
+    pub fn body_time_limit(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// Verifies a delivery against the system clock and returns its metadata.

@@ -1,0 +1,3 @@
+//! Helpers shared by the security tests.
+
+pub mod leaks;

@@ -35,7 +35,8 @@ impl AttemptResult {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
 
-    fn failed(error: String, refused: bool) -> Self {
+    /// No answer: `error` says why; `refused` when the fake would not send at all.
+    pub(crate) fn failed(error: String, refused: bool) -> Self {
         Self {
             status: None,
             retry_after: None,

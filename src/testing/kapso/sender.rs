@@ -245,12 +245,7 @@ mod tests {
                 "{status}"
             );
         }
-        let refused = AttemptResult {
-            status: None,
-            retry_after: None,
-            error: Some("refused".into()),
-            refused: true,
-        };
+        let refused = AttemptResult::failed("refused".into(), true);
         assert_eq!(Shared::judge(&refused), Verdict::Failed);
         assert_eq!(Shared::SCHEDULE.attempts(), 4);
     }

@@ -224,12 +224,7 @@ mod tests {
         for status in [400, 401, 404, 410] {
             assert_eq!(Shared::judge(&answered(status, None)), Verdict::Failed);
         }
-        let refused = AttemptResult {
-            status: None,
-            retry_after: None,
-            error: Some("refused".into()),
-            refused: true,
-        };
+        let refused = AttemptResult::failed("refused".into(), true);
         assert_eq!(Shared::judge(&refused), Verdict::Failed);
         assert_eq!(Shared::SCHEDULE.attempts(), 8);
     }

@@ -11,7 +11,7 @@ use chathooks::SecretString;
 use clap::{Args, Subcommand};
 
 use super::table::{deleted, list, show, Output};
-use super::{api, Connection, WebhookSettings};
+use super::{api, nothing_to_change, Connection, WebhookChanges, WebhookSettings};
 use crate::{Failure, SecretArgs};
 
 #[derive(Subcommand)]
@@ -87,20 +87,8 @@ pub(crate) struct UpdateWebhook {
     /// The WhatsApp configuration id.
     #[arg(long)]
     config: String,
-    /// A new delivery URL.
-    #[arg(long)]
-    url: Option<String>,
-    /// The new event list (repeat for several).
-    #[arg(long = "event")]
-    events: Vec<String>,
-    /// Activate (true) or deactivate (false).
-    #[arg(long)]
-    active: Option<bool>,
-    /// A new signing secret.
     #[command(flatten)]
-    secret: SecretArgs,
-    #[command(flatten)]
-    settings: WebhookSettings,
+    changes: WebhookChanges,
 }
 
 const WEBHOOK_COLUMNS: &[(&str, usize)] = &[("id", 36), ("active", 6), ("events", 36), ("url", 0)];
@@ -201,13 +189,19 @@ impl CreateWebhook {
 
 impl UpdateWebhook {
     async fn run(self, client: &Client, out: Output) -> Result<(), Failure> {
-        let settings = self.settings;
+        let events = self.changes.events();
+        let WebhookChanges {
+            url,
+            active,
+            secret,
+            settings,
+            ..
+        } = self.changes;
         let changes = kapso_types::WhatsappWebhookChanges {
-            url: self.url,
-            secret_key: self.secret.at_most_one()?.map(SecretString::from),
-            events: (!self.events.is_empty())
-                .then(|| self.events.into_iter().map(WebhookEvent::from).collect()),
-            active: self.active,
+            url,
+            secret_key: secret.at_most_one()?.map(SecretString::from),
+            events,
+            active,
             headers: (!settings.headers.is_empty()).then(|| custom_headers(settings.headers)),
             buffer_enabled: settings.buffer,
             buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
@@ -216,9 +210,7 @@ impl UpdateWebhook {
             inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
         };
         if serde_json::to_value(&changes).ok() == Some(serde_json::json!({})) {
-            return Err(Failure::Usage(
-                "nothing to change: pass --url, --event, --active, a secret or a setting".into(),
-            ));
+            return Err(nothing_to_change());
         }
         let updated = client
             .update_whatsapp_webhook()

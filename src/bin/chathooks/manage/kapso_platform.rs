@@ -9,7 +9,7 @@ use chathooks::SecretString;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::table::{deleted, list, show, Output};
-use super::{api, json_headers, Connection, WebhookSettings};
+use super::{api, json_headers, nothing_to_change, Connection, WebhookChanges, WebhookSettings};
 use crate::{Failure, SecretArgs};
 
 #[derive(Subcommand)]
@@ -100,20 +100,8 @@ pub(crate) struct CreateWebhook {
 pub(crate) struct UpdateWebhook {
     /// The webhook id.
     id: String,
-    /// A new delivery URL.
-    #[arg(long)]
-    url: Option<String>,
-    /// The new event list (repeat for several).
-    #[arg(long = "event")]
-    events: Vec<String>,
-    /// Activate (true) or deactivate (false).
-    #[arg(long)]
-    active: Option<bool>,
-    /// A new signing secret.
     #[command(flatten)]
-    secret: SecretArgs,
-    #[command(flatten)]
-    settings: WebhookSettings,
+    changes: WebhookChanges,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -366,25 +354,30 @@ impl CreateWebhook {
 
 impl UpdateWebhook {
     async fn run(self, client: &Client, out: Output) -> Result<(), Failure> {
-        let settings = self.settings;
+        let events = self.changes.events();
+        let WebhookChanges {
+            url,
+            active,
+            secret,
+            settings,
+            ..
+        } = self.changes;
         let changes = types::WebhookChanges {
-            url: self.url,
+            url,
             kind: None,
-            secret_key: self.secret.at_most_one()?.map(SecretString::from),
-            active: self.active,
+            secret_key: secret.at_most_one()?.map(SecretString::from),
+            active,
             buffer_enabled: settings.buffer,
             buffer_window_seconds: settings.buffer_window_seconds.and_then(NonZeroU8::new),
             max_buffer_size: settings.max_buffer_size.and_then(NonZeroU8::new),
             inactivity_minutes: settings.inactivity_minutes.and_then(NonZeroU16::new),
-            events: events_of(self.events),
+            events,
             buffer_events: None,
             headers: json_headers(settings.headers),
             payload_version: None,
         };
         if serde_json::to_value(&changes).ok() == Some(serde_json::json!({})) {
-            return Err(Failure::Usage(
-                "nothing to change: pass --url, --event, --active, a secret or a setting".into(),
-            ));
+            return Err(nothing_to_change());
         }
         let updated = client
             .update_whatsapp_project_webhook()

@@ -10,11 +10,12 @@ mod table;
 
 use std::path::PathBuf;
 
+use chathooks::kapso::WebhookEvent;
 use chathooks::transport::{ClientBuilder, Platform as ClientConfig};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
-use crate::Failure;
+use crate::{Failure, SecretArgs};
 use table::Output;
 
 /// Where the API is and how to authenticate.
@@ -107,6 +108,42 @@ pub(crate) async fn kapso(args: KapsoArgs, json: bool) -> Result<(), Failure> {
             kapso_platform::run(&args.connection, command, json).await
         }
     }
+}
+
+/// What an update of a Kapso webhook may change, in both APIs.
+#[derive(Args)]
+struct WebhookChanges {
+    /// A new delivery URL.
+    #[arg(long)]
+    url: Option<String>,
+    /// The new event list (repeat for several).
+    #[arg(long = "event")]
+    events: Vec<String>,
+    /// Activate (true) or deactivate (false).
+    #[arg(long)]
+    active: Option<bool>,
+    /// A new signing secret.
+    #[command(flatten)]
+    secret: SecretArgs,
+    #[command(flatten)]
+    settings: WebhookSettings,
+}
+
+impl WebhookChanges {
+    /// The new event list, when one was given.
+    fn events(&self) -> Option<Vec<WebhookEvent>> {
+        (!self.events.is_empty()).then(|| {
+            self.events
+                .iter()
+                .map(|e| WebhookEvent::from(e.as_str()))
+                .collect()
+        })
+    }
+}
+
+/// The usage error of an update that changes nothing.
+fn nothing_to_change() -> Failure {
+    Failure::Usage("nothing to change: pass --url, --event, --active, a secret or a setting".into())
 }
 
 /// Settings shared by create and update.

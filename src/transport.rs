@@ -854,7 +854,7 @@ fn normalize_base_url(url: &str) -> Result<BaseUrl, ConfigError> {
 }
 
 /// Whether a URL's host is this machine: `127.0.0.0/8`, `::1` or `localhost`.
-fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

@@ -607,6 +607,55 @@ fn the_fake_delivers_to_listen() {
     let _ = std::fs::remove_dir_all(secret_dir);
 }
 
+/// Each Kapso API builds its client from its own base URL: a bad `KAPSO_BASE_URL` (the legacy
+/// API's) does not break `kapso platform …`, nor a bad `KAPSO_PLATFORM_BASE_URL` `kapso webhooks
+/// …`; the API a bad URL belongs to still refuses it as a usage error.
+#[test]
+fn each_kapso_api_reads_only_its_own_base_url() {
+    let fake = Running::start(&["fake", "kapso", "--json"], &[]);
+    let info = fake.json_line();
+    let key = info["api_key"].as_str().unwrap();
+    let config = info["config_id"].as_str().unwrap();
+    let platform_env = [
+        ("KAPSO_API_KEY", key),
+        (
+            "KAPSO_PLATFORM_BASE_URL",
+            info["platform_base_url"].as_str().unwrap(),
+        ),
+        ("KAPSO_BASE_URL", "http://example.com/api/v1"),
+    ];
+    for command in [&["webhooks", "list"][..], &["deliveries", "list"][..]] {
+        let out = cli(&platform_env)
+            .args(["kapso", "platform"])
+            .args(command)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command:?}: {}", text(&out.stderr));
+    }
+    let out = cli(&platform_env)
+        .args(["kapso", "webhooks", "list", "--config", config])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let legacy_env = [
+        ("KAPSO_API_KEY", key),
+        ("KAPSO_BASE_URL", info["base_url"].as_str().unwrap()),
+        ("KAPSO_PLATFORM_BASE_URL", "not a URL"),
+    ];
+    let out = cli(&legacy_env)
+        .args(["kapso", "webhooks", "list", "--config", config, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli(&legacy_env)
+        .args(["kapso", "platform", "webhooks", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
 #[test]
 fn kapso_platform_commands_against_the_fake_and_listen() {
     let fake = Running::start(&["fake", "kapso", "--json"], &[]);

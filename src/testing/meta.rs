@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::delivery::{self, Attempt, DeliveryOutcome, DeliveryRecord};
-use super::{random_chars, uuid, DeliverError};
+use super::delivery::attempt::{self, Outgoing, ANSWER_TIMEOUT};
+use super::delivery::{Attempt, DeliverError, DeliveryOutcome, DeliveryRecord};
+use super::ids::{random_chars, uuid};
+use crate::transport::is_loopback;
 use crate::webhooks::meta;
 
 /// Sends what Meta sends to a webhook endpoint, signed with an app secret.
@@ -57,7 +59,7 @@ impl FakeMeta {
     pub fn new(app_secret: impl Into<crate::SecretString>) -> Self {
         Self {
             app_secret: app_secret.into(),
-            http: delivery::http_client(),
+            http: attempt::http_client(),
         }
     }
 
@@ -88,7 +90,12 @@ impl FakeMeta {
                 .as_str()
                 .to_owned(),
         };
-        let result = delivery::send(&self.http, url, &headers, body, false).await;
+        let outgoing = Outgoing {
+            url: url.to_owned(),
+            headers,
+            body: body.to_vec(),
+        };
+        let result = attempt::send(&self.http, &outgoing, ANSWER_TIMEOUT, false).await;
         let attempt = Attempt {
             number: 1,
             scheduled_after: Duration::ZERO,
@@ -122,7 +129,7 @@ impl FakeMeta {
         let challenge = random_chars(b"0123456789", 10);
         let mut parsed = reqwest::Url::parse(url)
             .map_err(|e| DeliverError(format!("invalid URL {url:?}: {e}")))?;
-        if !delivery::is_loopback(&parsed) {
+        if !is_loopback(&parsed) {
             return Err(DeliverError(format!(
                 "refused by the fake: {} is not a loopback address",
                 parsed.host_str().unwrap_or("")
@@ -139,7 +146,7 @@ impl FakeMeta {
         let response = self
             .http
             .get(parsed)
-            .timeout(delivery::ATTEMPT_TIMEOUT)
+            .timeout(ANSWER_TIMEOUT)
             .send()
             .await
             .map_err(|e| DeliverError(format!("connection failed: {e}")))?;

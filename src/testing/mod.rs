@@ -65,133 +65,29 @@
 //!   sample of the webhook's event, for the events [`samples`] covers.
 //! - Secrets and keys are random per fake but not cryptographically strong: test use only.
 
+// The layout, for maintainers: `kirim/` and `kapso/` are the fakes (each: `mod.rs` the public
+// type, `router.rs` the routes, `store.rs` the state, `wire.rs` the JSON shapes and body checks,
+// one file per resource family, `sender.rs` how the platform sends a delivery); `delivery/` is
+// what both share to deliver (`schedule.rs`, the one retry runner; `attempt.rs`, one HTTP POST
+// and the loopback rule); `meta.rs` plays Meta; `server.rs` is the HTTP plumbing; `faults.rs`,
+// `ids.rs` and `clock.rs` are what their names say; `samples.rs` holds the bodies and headers.
+mod clock;
 mod delivery;
+mod faults;
+mod ids;
 mod kapso;
 mod kirim;
 mod meta;
 pub mod samples;
 mod server;
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard};
 
-pub use delivery::{Attempt, DeliveryOutcome, DeliveryRecord};
+pub use delivery::{Attempt, DeliverError, DeliveryOutcome, DeliveryRecord};
+pub use faults::Faults;
 pub use kapso::FakeKapso;
 pub use kirim::FakeKirim;
 pub use meta::FakeMeta;
-
-/// Injected failures, shared by a fake and every clone of this handle.
-///
-/// Faults apply before authentication, in this order: the delay, then pending 429s, then pending
-/// failures. Each injected error answer uses the platform's error body and counts down by one.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use std::time::Duration;
-/// let fake = chathooks::testing::FakeKirim::start().await?;
-/// let client = chathooks::kirim::Client::builder()
-///     .api_key(fake.api_key())
-///     .base_url(fake.base_url())
-///     .max_retries(0) // see every answer (the default client retries 429 and 503)
-///     .build()?;
-/// fake.faults().rate_limit_next(1, Duration::from_secs(3));
-/// fake.faults().fail_next(1, 503);
-/// let error = chathooks::Error::from(client.get_me().send().await.unwrap_err());
-/// assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
-/// let error = chathooks::Error::from(client.get_me().send().await.unwrap_err());
-/// assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
-/// assert!(client.get_me().send().await.is_ok());
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Faults {
-    inner: Arc<Mutex<FaultState>>,
-}
-
-#[derive(Debug, Default)]
-struct FaultState {
-    fail: u32,
-    fail_status: u16,
-    rate_limited: u32,
-    retry_after: Duration,
-    delay: Duration,
-}
-
-/// What the fault layer decided for one request.
-pub(crate) enum Fault {
-    /// Answer this status.
-    Fail(u16),
-    /// Answer 429 with `Retry-After` in whole seconds.
-    RateLimited(u64),
-}
-
-impl Faults {
-    /// The next `n` requests answer `status` (for example 500 or 503) with the platform's error
-    /// body. A status outside 400–599 is taken as 500.
-    pub fn fail_next(&self, n: u32, status: u16) {
-        let mut state = lock(&self.inner);
-        state.fail = n;
-        state.fail_status = if (400..600).contains(&status) {
-            status
-        } else {
-            500
-        };
-    }
-
-    /// The next `n` requests answer 429 with `Retry-After` (whole seconds, rounded up).
-    pub fn rate_limit_next(&self, n: u32, retry_after: Duration) {
-        let mut state = lock(&self.inner);
-        state.rate_limited = n;
-        state.retry_after = retry_after;
-    }
-
-    /// Every request waits this long before it is answered (`Duration::ZERO` to stop).
-    pub fn delay(&self, delay: Duration) {
-        lock(&self.inner).delay = delay;
-    }
-
-    /// Removes every pending fault and the delay.
-    pub fn clear(&self) {
-        *lock(&self.inner) = FaultState::default();
-    }
-
-    pub(crate) fn current_delay(&self) -> Duration {
-        lock(&self.inner).delay
-    }
-
-    pub(crate) fn take(&self) -> Option<Fault> {
-        let mut state = lock(&self.inner);
-        if state.rate_limited > 0 {
-            state.rate_limited -= 1;
-            let secs =
-                state.retry_after.as_secs() + u64::from(state.retry_after.subsec_nanos() > 0);
-            return Some(Fault::RateLimited(secs));
-        }
-        if state.fail > 0 {
-            state.fail -= 1;
-            return Some(Fault::Fail(state.fail_status));
-        }
-        None
-    }
-}
-
-/// Why a fake could not deliver an event: the body does not say its type, or there is no sample
-/// for the type asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeliverError(pub(crate) String);
-
-impl std::fmt::Display for DeliverError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DeliverError {}
 
 /// Locks a mutex, using the data of a poisoned one as is (a panicking test thread must not take
 /// the fake down with it).
@@ -199,101 +95,4 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh pseudo-random number (per-process random keys, a counter): unique, not secret.
-pub(crate) fn random_u64() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
-}
-
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// `<prefix>_<26 Crockford base32>`, ULID-like (time first, so ids sort by creation), the format
-/// of every Kirim id (<https://developers.kirim.chat/concepts/resource-ids/>).
-pub(crate) fn ulid(prefix: &str) -> String {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let random = (u128::from(random_u64()) << 64 | u128::from(random_u64())) & ((1 << 80) - 1);
-    let value = (millis & ((1 << 48) - 1)) << 80 | random;
-    let mut out = String::with_capacity(prefix.len() + 27);
-    out.push_str(prefix);
-    out.push('_');
-    for i in (0..26).rev() {
-        out.push(CROCKFORD[((value >> (i * 5)) & 31) as usize] as char);
-    }
-    out
-}
-
-/// `n` random characters of `alphabet`.
-pub(crate) fn random_chars(alphabet: &[u8], n: usize) -> String {
-    (0..n)
-        .map(|_| alphabet[(random_u64() % alphabet.len() as u64) as usize] as char)
-        .collect()
-}
-
-/// A random UUID (version 4 layout), the format of Kapso's ids in its newer examples.
-pub(crate) fn uuid() -> String {
-    let a = random_u64();
-    let b = random_u64();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-/// Now, in unix seconds: the clock the verifiers read.
-pub(crate) use crate::webhooks::common::unix_now;
-
-/// Unix seconds as RFC 3339 UTC (`2026-11-25T12:00:00Z`).
-pub(crate) fn rfc3339(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Parses RFC 3339 into unix seconds.
-pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.timestamp())
-}
-
-/// Delivery settings shared by both fakes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DeliverySettings {
-    pub(crate) time_scale: f64,
-    pub(crate) allow_remote: bool,
-}
-
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        Self {
-            time_scale: 0.0,
-            allow_remote: false,
-        }
-    }
-}
-
-impl DeliverySettings {
-    pub(crate) fn scaled(&self, delay: Duration) -> Duration {
-        if self.time_scale > 0.0 && self.time_scale.is_finite() {
-            delay.mul_f64(self.time_scale.min(1.0e6))
-        } else {
-            Duration::ZERO
-        }
-    }
 }

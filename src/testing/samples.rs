@@ -18,7 +18,8 @@
 
 use serde_json::{json, Value};
 
-use super::{random_chars, rfc3339, ulid, unix_now, uuid};
+use super::clock::{rfc3339, unix_now};
+use super::ids::{random_chars, ulid, uuid};
 use crate::webhooks::{kapso as kapso_webhooks, kirim as kirim_webhooks};
 
 /// The Kirim.chat event types with a sample (the developers.kirim.chat catalogue).
@@ -52,6 +53,7 @@ const PHONE_NUMBER_ID: &str = "106540352242922";
 const DISPLAY_NUMBER: &str = "15550783881";
 const CUSTOMER: &str = "16505551234";
 
+/// A fresh WhatsApp message id.
 fn wamid() -> String {
     format!(
         "wamid.HBgL{}",

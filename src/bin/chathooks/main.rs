@@ -31,17 +31,26 @@
 //! from the environment or a file, tables, streamed pages, secrets from env/files, the 0/1/2 exit
 //! codes and commands no spec has (`fake`, `listen`, `trigger`).
 
+mod events;
+mod failure;
+mod fake;
 mod header;
+mod listen;
 mod manage;
-mod serve;
+mod provider;
+mod secrets;
+mod signing;
+mod trigger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chathooks::webhooks::{kapso, kirim, meta};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use failure::Failure;
 pub(crate) use header::parse_header;
+use provider::Provider;
+use secrets::SecretArgs;
 
 #[derive(Parser)]
 #[command(
@@ -57,33 +66,23 @@ struct Cli {
     command: Command,
 }
 
-/// A platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Platform {
-    /// Kirim.chat.
-    Kirim,
-    /// Kapso.
-    Kapso,
-    /// Meta: WhatsApp Cloud API webhooks straight from Meta (`X-Hub-Signature-256`, app secret).
-    Meta,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Manage Kirim.chat webhook subscriptions and deliveries (key: KIRIM_API_KEY).
-    Kirim(manage::KirimArgs),
+    Kirim(manage::kirim::KirimArgs),
     /// Manage Kapso WhatsApp webhooks (key: KAPSO_API_KEY).
     Kapso(manage::KapsoArgs),
     /// Run a stateful fake of a platform's API on 127.0.0.1 until interrupted.
-    Fake(serve::FakeArgs),
+    Fake(fake::FakeArgs),
     /// Receive deliveries on 127.0.0.1: verify each, print one line per event.
-    Listen(serve::ListenArgs),
+    Listen(listen::ListenArgs),
     /// Send a correctly signed sample delivery of an event type to a receiver.
-    Trigger(serve::TriggerArgs),
+    Trigger(trigger::TriggerArgs),
     /// Print the headers the platform would send with a body, one `Name: value` per line.
     Sign {
         /// The platform.
-        platform: Platform,
+        #[arg(value_name = "PLATFORM")]
+        provider: Provider,
         /// The signing secrets (Kirim: several sign together, as during a rotation).
         #[command(flatten)]
         secrets: SecretArgs,
@@ -97,7 +96,8 @@ enum Command {
     /// Verify a delivery and print its events, one `type id` line each.
     Verify {
         /// The platform.
-        platform: Platform,
+        #[arg(value_name = "PLATFORM")]
+        provider: Provider,
         /// The secrets to accept (several during a rotation).
         #[command(flatten)]
         secrets: SecretArgs,
@@ -121,138 +121,6 @@ enum Command {
     },
 }
 
-/// Where signing secrets come from: a flag (lands in the shell history), an environment
-/// variable, or a file. Each may repeat; an empty secret is rejected.
-#[derive(Args, Clone, Debug, Default)]
-pub(crate) struct SecretArgs {
-    /// A signing secret (repeatable). Visible in `ps` and the shell history (a warning says
-    /// so): prefer --secret-env or --secret-file.
-    #[arg(long = "secret")]
-    secret: Vec<String>,
-    /// The name of an environment variable holding a secret (repeatable).
-    #[arg(long = "secret-env", value_name = "NAME")]
-    secret_env: Vec<String>,
-    /// A file holding a secret; a trailing newline is ignored (repeatable). A warning says when
-    /// group or others may read it.
-    #[arg(long = "secret-file", value_name = "PATH")]
-    secret_file: Vec<PathBuf>,
-}
-
-impl SecretArgs {
-    /// Whether no secret was given at all.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.secret.is_empty() && self.secret_env.is_empty() && self.secret_file.is_empty()
-    }
-
-    /// Every secret given, in order: flags, variables, files. At least one, none empty.
-    pub(crate) fn resolve(&self) -> Result<Vec<String>, Failure> {
-        let mut secrets = Vec::new();
-        if !self.secret.is_empty() {
-            eprintln!(
-                "warning: --secret puts the secret on the command line, where `ps` and the shell \
-                 history show it; prefer --secret-env NAME or --secret-file PATH"
-            );
-        }
-        for secret in &self.secret {
-            secrets.push(nonempty(secret.clone(), "--secret")?);
-        }
-        for name in &self.secret_env {
-            let value = std::env::var(name)
-                .map_err(|_| Failure::Usage(format!("environment variable {name} is not set")))?;
-            secrets.push(nonempty(value, &format!("${name}"))?);
-        }
-        for path in &self.secret_file {
-            warn_if_others_can_read(path);
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-            let text = text.strip_suffix('\n').unwrap_or(&text);
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            secrets.push(nonempty(text.to_owned(), &path.display().to_string())?);
-        }
-        if secrets.is_empty() {
-            return Err(Failure::Usage(
-                "a signing secret is required: --secret-env NAME, --secret-file PATH or --secret"
-                    .into(),
-            ));
-        }
-        Ok(secrets)
-    }
-}
-
-/// Warns on stderr when group or others may read a file that holds a secret (unix permission
-/// bits; elsewhere there is nothing to check).
-pub(crate) fn warn_if_others_can_read(path: &std::path::Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let mode = metadata.permissions().mode() & 0o777;
-            if mode & 0o044 != 0 {
-                eprintln!(
-                    "warning: {} is readable by group or others (mode {mode:04o}); \
-                     `chmod 600` it",
-                    path.display()
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
-/// A Kirim verifier's timestamp check as the flags say: the library's tolerance (default
-/// 300 s; 0 means exactly the signed second), or none with `--no-timestamp-check`.
-pub(crate) fn timestamp_check(
-    verifier: kirim::Verifier,
-    tolerance: Option<u64>,
-    no_timestamp_check: bool,
-) -> kirim::Verifier {
-    match (no_timestamp_check, tolerance) {
-        (true, _) => verifier.skip_timestamp_check(),
-        (false, Some(secs)) => verifier.tolerance(Duration::from_secs(secs)),
-        (false, None) => verifier,
-    }
-}
-
-fn nonempty(secret: String, from: &str) -> Result<String, Failure> {
-    if secret.is_empty() {
-        Err(Failure::Usage(format!("the secret from {from} is empty")))
-    } else {
-        Ok(secret)
-    }
-}
-
-/// Why a command failed, which decides the exit code.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// A usage or validation error: exit 2.
-    Usage(String),
-    /// An API or network error, or a refused delivery: exit 1.
-    Failed(String),
-}
-
-impl From<chathooks::Error> for Failure {
-    fn from(error: chathooks::Error) -> Self {
-        match error {
-            chathooks::Error::Config(e) => Failure::Usage(e.to_string()),
-            chathooks::Error::InvalidRequest(e) => Failure::Usage(e),
-            e @ chathooks::Error::Validation(_) => Failure::Usage(e.to_string()),
-            other => Failure::Failed(other.to_string()),
-        }
-    }
-}
-
-fn read_body(path: &PathBuf) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
-}
-
-/// Now, in unix seconds.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -271,155 +139,44 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    runtime
+        .block_on(run(cli))
+        .map_or_else(Failure::exit, |()| ExitCode::SUCCESS)
+}
+
+/// Runs the command the arguments name.
+async fn run(cli: Cli) -> Result<(), Failure> {
     let json = cli.json;
-    let outcome = runtime.block_on(async move {
-        match cli.command {
-            Command::Kirim(args) => manage::kirim(args, json).await,
-            Command::Kapso(args) => manage::kapso(args, json).await,
-            Command::Fake(args) => serve::fake(args, json).await,
-            Command::Listen(args) => serve::listen(args, json).await,
-            Command::Trigger(args) => serve::trigger(args, json).await,
-            Command::Sign {
-                platform,
-                secrets,
-                body_file,
-                timestamp,
-            } => sign(platform, &secrets, &body_file, timestamp),
-            Command::Verify {
-                platform,
-                secrets,
-                headers,
-                body_file,
-                now: at,
+    match cli.command {
+        Command::Kirim(args) => manage::kirim::run(args, json).await,
+        Command::Kapso(args) => manage::kapso(args, json).await,
+        Command::Fake(args) => fake::run(args, json).await,
+        Command::Listen(args) => listen::run(args, json).await,
+        Command::Trigger(args) => trigger::run(args, json).await,
+        Command::Sign {
+            provider,
+            secrets,
+            body_file,
+            timestamp,
+        } => signing::sign(provider, &secrets, &body_file, timestamp),
+        Command::Verify {
+            provider,
+            secrets,
+            headers,
+            body_file,
+            now,
+            tolerance,
+            no_timestamp_check,
+        } => signing::verify(
+            provider,
+            &secrets,
+            &headers,
+            &body_file,
+            signing::TimestampCheck {
+                now,
                 tolerance,
                 no_timestamp_check,
-            } => verify(
-                platform,
-                &secrets,
-                &headers,
-                &body_file,
-                at,
-                tolerance,
-                no_timestamp_check,
-            ),
-        }
-    });
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}\n\nFor more information, try '--help'.");
-            ExitCode::from(2)
-        }
-        Err(Failure::Failed(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+            },
+        ),
     }
-}
-
-fn sign(
-    platform: Platform,
-    secrets: &SecretArgs,
-    body_file: &PathBuf,
-    timestamp: Option<i64>,
-) -> Result<(), Failure> {
-    let secrets = secrets.resolve()?;
-    let body = read_body(body_file)?;
-    let headers = match platform {
-        Platform::Kirim => kirim::sign_headers(&secrets, timestamp.unwrap_or_else(now), &body),
-        Platform::Kapso => {
-            if timestamp.is_some() {
-                return Err(Failure::Usage(
-                    "--timestamp applies to kirim only: Kapso signs no timestamp".into(),
-                ));
-            }
-            let [secret] = secrets.as_slice() else {
-                return Err(Failure::Usage("kapso signs with exactly one secret".into()));
-            };
-            kapso::sign_headers(secret, &body)
-        }
-        Platform::Meta => {
-            if timestamp.is_some() {
-                return Err(Failure::Usage(
-                    "--timestamp applies to kirim only: Meta signs no timestamp".into(),
-                ));
-            }
-            let [secret] = secrets.as_slice() else {
-                return Err(Failure::Usage(
-                    "meta signs with exactly one app secret".into(),
-                ));
-            };
-            meta::sign_headers(secret, &body)
-        }
-    };
-    for (name, value) in headers {
-        println!("{name}: {value}");
-    }
-    Ok(())
-}
-
-fn verify(
-    platform: Platform,
-    secrets: &SecretArgs,
-    headers: &[(String, String)],
-    body_file: &PathBuf,
-    at: Option<i64>,
-    tolerance: Option<u64>,
-    no_timestamp_check: bool,
-) -> Result<(), Failure> {
-    let secrets = secrets.resolve()?;
-    let body = read_body(body_file)?;
-    let invalid = |e: chathooks::webhooks::Error| Failure::Usage(e.to_string());
-    let lines = match platform {
-        Platform::Kirim => {
-            let verifier =
-                kirim::Verifier::new(secrets.iter().map(String::as_str)).map_err(invalid)?;
-            timestamp_check(verifier, tolerance, no_timestamp_check)
-                .verify_at(headers, &body, at.unwrap_or_else(now))
-                .and_then(|d| kirim::parse(&d, &body).map(|e| vec![serve::kirim_line(&d, &e)]))
-        }
-        Platform::Kapso => {
-            if at.is_some() || tolerance.is_some() || no_timestamp_check {
-                return Err(Failure::Usage(
-                    "--now, --tolerance and --no-timestamp-check apply to kirim only: Kapso signs \
-                     no timestamp"
-                        .into(),
-                ));
-            }
-            kapso::Verifier::new(secrets.iter().map(String::as_str))
-                .map_err(invalid)?
-                .verify(headers, &body)
-                .and_then(|d| Ok((kapso::parse(&d, &body)?, d)))
-                .map(|(payload, d)| {
-                    serve::kapso_events(&payload, &d)
-                        .into_iter()
-                        .map(|(kind, id)| format!("{kind} {id}"))
-                        .collect()
-                })
-        }
-        Platform::Meta => {
-            if at.is_some() || tolerance.is_some() || no_timestamp_check {
-                return Err(Failure::Usage(
-                    "--now, --tolerance and --no-timestamp-check apply to kirim only: Meta signs \
-                     no timestamp"
-                        .into(),
-                ));
-            }
-            meta::Verifier::new(secrets.iter().map(String::as_str))
-                .map_err(invalid)?
-                .verify(headers, &body)
-                .and_then(|()| meta::parse(&body))
-                .map(|webhook| {
-                    serve::meta_events(&webhook)
-                        .into_iter()
-                        .map(|(kind, id)| format!("{kind} {id}"))
-                        .collect()
-                })
-        }
-    };
-    let lines = lines.map_err(|e| Failure::Failed(format!("invalid delivery: {e}")))?;
-    for line in lines {
-        println!("{line}");
-    }
-    Ok(())
 }

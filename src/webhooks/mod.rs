@@ -56,6 +56,7 @@ pub(crate) mod common;
 pub mod dedupe;
 pub mod kapso;
 pub mod kirim;
+mod limits;
 pub mod meta;
 
 #[cfg(feature = "axum")]
@@ -64,6 +65,8 @@ pub mod axum;
 pub mod http;
 #[cfg(feature = "redis")]
 pub mod inbox;
+
+pub use limits::{Limits, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
 
 /// The longest signature header accepted. Real ones are about 80 bytes a secret.
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
@@ -116,7 +119,7 @@ pub enum Error {
         /// The secret's position in the list given (0 for the first).
         index: usize,
     },
-    /// The body is longer than the verifier's limit (see the `Verifier::max_body_len` methods).
+    /// The body is longer than the verifier's limit ([`Limits::max_body_len`]).
     BodyTooLarge {
         /// The limit, in bytes.
         limit: usize,
@@ -201,12 +204,3 @@ impl Error {
         matches!(self, Error::NoSecrets | Error::BlankSecret { .. })
     }
 }
-
-/// The longest body the verifiers accept unless told otherwise: 1 MiB.
-pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
-
-/// How long the axum extractors wait for a delivery's body unless told otherwise: 10 s, the time
-/// both platforms give a whole delivery attempt before they give up on it and retry
-/// (<https://developers.kirim.chat/webhooks/retry/>,
-/// <https://docs.kapso.ai/docs/platform/webhooks/overview>), so no genuine sender takes longer.
-pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

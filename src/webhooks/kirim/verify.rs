@@ -5,10 +5,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::EventType;
-use crate::webhooks::common::{decode_hex32, hmac_hex, unix_now, Secrets};
-use crate::webhooks::{
-    meta, Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN,
-};
+use crate::webhooks::common::{decode_hex32, find_header, hmac_hex, unix_now, Secrets};
+use crate::webhooks::limits::limits_methods;
+use crate::webhooks::{meta, Error, Headers, Limits, MAX_SIGNATURE_HEADER_LEN};
 use crate::SecretString;
 
 /// The signature header.
@@ -40,8 +39,7 @@ pub struct Verifier {
     secrets: Secrets,
     /// `None` only after [`Verifier::skip_timestamp_check`].
     tolerance: Option<Duration>,
-    max_body_len: usize,
-    body_read_timeout: Duration,
+    limits: Limits,
 }
 
 impl Verifier {
@@ -53,8 +51,7 @@ impl Verifier {
         Ok(Self {
             secrets: Secrets::new(secrets)?,
             tolerance: Some(DEFAULT_TOLERANCE),
-            max_body_len: DEFAULT_MAX_BODY_LEN,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            limits: Limits::default(),
         })
     }
 
@@ -74,30 +71,7 @@ impl Verifier {
         self
     }
 
-    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
-    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
-    pub fn max_body_len(mut self, bytes: usize) -> Self {
-        self.max_body_len = bytes;
-        self
-    }
-
-    /// The body limit set with [`Verifier::max_body_len`].
-    pub fn body_limit(&self) -> usize {
-        self.max_body_len
-    }
-
-    /// How long the axum extractor waits for the whole body once the headers are in
-    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408, which
-    /// the platforms retry. `Duration::MAX` waits for as long as the sender likes.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The time limit set with [`Verifier::body_read_timeout`].
-    pub fn body_time_limit(&self) -> Duration {
-        self.body_read_timeout
-    }
+    limits_methods!();
 
     /// Verifies a delivery against the system clock and returns its metadata.
     pub fn verify(
@@ -119,11 +93,7 @@ impl Verifier {
         let (name, value) = find_signature_header(headers)?;
         let header = ParsedHeader::parse(value, &mut signatures)
             .map_err(|reason| Error::MalformedHeader { name, reason })?;
-        if body.len() > self.max_body_len {
-            return Err(Error::BodyTooLarge {
-                limit: self.max_body_len,
-            });
-        }
+        self.limits.check_body_len(body)?;
         // The timestamp is signed as the text Kirim sent, not as a re-formatted integer. `"{t}."`
         // is fed as one part when it fits on the stack (one HMAC update less).
         let text = header.timestamp_text.as_bytes();
@@ -168,17 +138,7 @@ pub(crate) fn signature_header(
 
 /// The signature header's name and value (the alias when the header itself is absent).
 fn find_signature_header(headers: &(impl Headers + ?Sized)) -> Result<(&'static str, &str), Error> {
-    Ok(match headers.get(SIGNATURE_HEADER) {
-        Some(value) => (SIGNATURE_HEADER, value),
-        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
-            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
-            None => {
-                return Err(Error::MissingHeader {
-                    name: SIGNATURE_HEADER,
-                })
-            }
-        },
-    })
+    find_header(headers, &[SIGNATURE_HEADER, SIGNATURE_HEADER_ALIAS])
 }
 
 /// A parsed `X-Kirim-Signature` value.

@@ -170,10 +170,18 @@ pub(super) fn decode_hex32(text: &str, out: &mut [u8; 32]) -> bool {
 
 /// The system clock in unix seconds (0 before 1970, saturating far in the future).
 pub(crate) fn unix_now() -> i64 {
+    since_unix_epoch().map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The system clock in unix milliseconds (0 before 1970, saturating far in the future).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn unix_millis() -> u64 {
+    since_unix_epoch().map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn since_unix_epoch() -> Option<std::time::Duration> {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).ok()
 }
 
 /// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.

@@ -22,13 +22,13 @@ pub enum RejectionReason {
         /// The time limit.
         after: std::time::Duration,
     },
-    /// [`Once`]: the delivery was already handled (answered 200).
+    /// [`Once`](super::Once): the delivery was already handled (answered 200).
     Duplicate(DedupeKey),
-    /// [`Once`]: another attempt holds the key's lease (answered 503 with `Retry-After`).
+    /// [`Once`](super::Once): another attempt holds the key's lease (answered 503 with `Retry-After`).
     InFlight(DedupeKey),
-    /// [`Once`]: the dedupe store failed (answered 500).
+    /// [`Once`](super::Once): the dedupe store failed (answered 500).
     Dedupe(DedupeError),
-    /// [`Once`] was used on a route without the [`Dedupe`] layer, so nothing would complete
+    /// [`Once`](super::Once) was used on a route without the [`Dedupe`](super::Dedupe) layer, so nothing would complete
     /// or release its lease (answered 500).
     MissingLayer,
 }

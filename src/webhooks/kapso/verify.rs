@@ -88,12 +88,12 @@ pub fn sign_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     let mut headers = vec![("Content-Type", "application/json".to_owned())];
     if let Ok(value) = serde_json::from_slice::<Value>(body) {
         if let Some(kind) = value.get("type").and_then(Value::as_str) {
-            headers.push(("X-Webhook-Event", kind.to_owned()));
+            headers.push((EVENT_HEADER, kind.to_owned()));
         }
         if value.get("batch") == Some(&Value::Bool(true)) {
             let size = value["data"].as_array().map_or(0, Vec::len);
-            headers.push(("X-Webhook-Batch", "true".to_owned()));
-            headers.push(("X-Batch-Size", size.to_string()));
+            headers.push((BATCH_HEADER, "true".to_owned()));
+            headers.push((BATCH_SIZE_HEADER, size.to_string()));
         }
     }
     headers.push((SIGNATURE_HEADER, sign(secret, body)));
@@ -135,24 +135,54 @@ pub struct Delivery {
     pub batch_size: Option<usize>,
 }
 
+// The unsigned headers [`Delivery`] reads, in the order [`Delivery::announced_headers`] gives
+// them back.
+const EVENT_HEADER: &str = "X-Webhook-Event";
+const IDEMPOTENCY_KEY_HEADER: &str = "X-Idempotency-Key";
+const PAYLOAD_VERSION_HEADER: &str = "X-Webhook-Payload-Version";
+const BATCH_HEADER: &str = "X-Webhook-Batch";
+const BATCH_SIZE_HEADER: &str = "X-Batch-Size";
+
 impl Delivery {
     /// Reads the header values (leniently: a value that does not parse is `None`).
     pub(crate) fn from_headers(headers: &(impl Headers + ?Sized)) -> Self {
         let batch_size = headers
-            .get("X-Batch-Size")
+            .get(BATCH_SIZE_HEADER)
             .and_then(|size| size.trim().parse().ok());
         Self {
             event: headers
-                .get("X-Webhook-Event")
+                .get(EVENT_HEADER)
                 .map(|e| WebhookEvent::from(e.trim())),
-            idempotency_key: headers.get("X-Idempotency-Key").map(str::to_owned),
+            idempotency_key: headers.get(IDEMPOTENCY_KEY_HEADER).map(str::to_owned),
             payload_version: headers
-                .get("X-Webhook-Payload-Version")
+                .get(PAYLOAD_VERSION_HEADER)
                 .map(|v| PayloadVersion::from(v.trim())),
             batch: headers
-                .get("X-Webhook-Batch")
+                .get(BATCH_HEADER)
                 .is_some_and(|b| b.trim().eq_ignore_ascii_case("true")),
             batch_size,
         }
+    }
+
+    /// The headers the delivery announced, as [`Delivery::from_headers`] reads them back (what
+    /// the inbox stores beside the body).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn announced_headers(&self) -> Vec<(&'static str, String)> {
+        [
+            (
+                EVENT_HEADER,
+                self.event.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            (IDEMPOTENCY_KEY_HEADER, self.idempotency_key.clone()),
+            (
+                PAYLOAD_VERSION_HEADER,
+                self.payload_version.as_ref().map(|v| v.as_str().to_owned()),
+            ),
+            (BATCH_HEADER, self.batch.then(|| "true".to_owned())),
+            (BATCH_SIZE_HEADER, self.batch_size.map(|n| n.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
     }
 }

@@ -302,22 +302,22 @@ pub fn sign_headers<S: AsRef<str>>(
                     change["statuses"][0]["id"].as_str(),
                 )
             };
-            headers.push(("X-Kirim-Source", "meta".to_owned()));
+            headers.push((SOURCE_HEADER, "meta".to_owned()));
             if let Some(event) = event {
-                headers.push(("X-Kirim-Event", event.to_owned()));
+                headers.push((EVENT_HEADER, event.to_owned()));
             }
             if let Some(id) = id {
-                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+                headers.push((EVENT_ID_HEADER, id.to_owned()));
             }
         } else if let Some(kind) = value.get("type").and_then(Value::as_str) {
-            headers.push(("X-Kirim-Source", "kirim".to_owned()));
-            headers.push(("X-Kirim-Event", kind.to_owned()));
+            headers.push((SOURCE_HEADER, "kirim".to_owned()));
+            headers.push((EVENT_HEADER, kind.to_owned()));
             if let Some(id) = value.get("id").and_then(Value::as_str) {
-                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+                headers.push((EVENT_ID_HEADER, id.to_owned()));
             }
         }
     }
-    headers.push(("X-Kirim-Signature", sign(secrets, timestamp, body)));
+    headers.push((SIGNATURE_HEADER, sign(secrets, timestamp, body)));
     headers
 }
 
@@ -358,26 +358,70 @@ pub struct Delivery {
     pub source: Option<Source>,
 }
 
+impl Source {
+    /// The header value: `meta`, `kirim`, or the other value as sent.
+    fn as_str(&self) -> &str {
+        match self {
+            Source::Meta => "meta",
+            Source::Kirim => "kirim",
+            Source::Other(other) => other,
+        }
+    }
+
+    /// Reads the header value.
+    fn from_header(value: &str) -> Self {
+        match value.trim() {
+            "meta" => Source::Meta,
+            "kirim" => Source::Kirim,
+            other => Source::Other(other.to_owned()),
+        }
+    }
+}
+
+// The unsigned headers [`Delivery`] reads, in the order [`Delivery::announced_headers`] gives
+// them back.
+const EVENT_HEADER: &str = "X-Kirim-Event";
+const EVENT_ID_HEADER: &str = "X-Kirim-Event-Id";
+const DELIVERY_ID_HEADER: &str = "X-Kirim-Delivery-Id";
+const ATTEMPT_HEADER: &str = "X-Kirim-Attempt";
+const SOURCE_HEADER: &str = "X-Kirim-Source";
+
 impl Delivery {
     /// Reads the header values; `timestamp` is the verified signed timestamp.
     pub(crate) fn from_headers(headers: &(impl Headers + ?Sized), timestamp: i64) -> Self {
         let text = |name| headers.get(name).map(str::to_owned);
         Self {
             timestamp,
-            event: headers
-                .get("X-Kirim-Event")
-                .map(|e| EventType::from(e.trim())),
-            event_id: text("X-Kirim-Event-Id"),
-            delivery_id: text("X-Kirim-Delivery-Id"),
+            event: headers.get(EVENT_HEADER).map(|e| EventType::from(e.trim())),
+            event_id: text(EVENT_ID_HEADER),
+            delivery_id: text(DELIVERY_ID_HEADER),
             attempt: headers
-                .get("X-Kirim-Attempt")
+                .get(ATTEMPT_HEADER)
                 .and_then(|a| a.trim().parse().ok()),
-            source: headers.get("X-Kirim-Source").map(|s| match s.trim() {
-                "meta" => Source::Meta,
-                "kirim" => Source::Kirim,
-                other => Source::Other(other.to_owned()),
-            }),
+            source: headers.get(SOURCE_HEADER).map(Source::from_header),
         }
+    }
+
+    /// The headers the delivery announced, as [`Delivery::from_headers`] reads them back (what
+    /// the inbox stores beside the body; the signed timestamp is kept apart).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn announced_headers(&self) -> Vec<(&'static str, String)> {
+        [
+            (
+                EVENT_HEADER,
+                self.event.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            (EVENT_ID_HEADER, self.event_id.clone()),
+            (DELIVERY_ID_HEADER, self.delivery_id.clone()),
+            (ATTEMPT_HEADER, self.attempt.map(|a| a.to_string())),
+            (
+                SOURCE_HEADER,
+                self.source.as_ref().map(|s| s.as_str().to_owned()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
     }
 }
 

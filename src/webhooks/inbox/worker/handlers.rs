@@ -12,6 +12,31 @@ use tokio::time::Instant;
 use super::Loop;
 use crate::webhooks::inbox::InboxEntry;
 
+/// What [`Worker::run`](super::Worker::run) takes as a handler (an async function of an
+/// [`InboxEntry`] whose error can be shown), named once for the loop's steps.
+pub(super) trait Handler: Send + Sync + 'static {
+    /// The handler's future.
+    type Future: Future<Output = Result<(), Self::Error>> + Send + 'static;
+    /// The handler's error.
+    type Error: fmt::Display + Send + 'static;
+    /// Runs the handler on `entry`.
+    fn handle(&self, entry: InboxEntry) -> Self::Future;
+}
+
+impl<H, F, E> Handler for H
+where
+    H: Fn(InboxEntry) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<(), E>> + Send + 'static,
+    E: fmt::Display + Send + 'static,
+{
+    type Future = F;
+    type Error = E;
+
+    fn handle(&self, entry: InboxEntry) -> F {
+        self(entry)
+    }
+}
+
 impl Loop<'_> {
     /// Counts a finished handler task in the report (a failure or a panic leaves its entry
     /// pending, to be reclaimed).
@@ -39,16 +64,12 @@ impl Loop<'_> {
 
     /// Starts `entry`'s handler in a task of its own; on success the task hands the entry's id to
     /// the acknowledging task. An entry without sender or key is counted failed, never handled.
-    pub(super) fn spawn<H, F, E>(
+    pub(super) fn spawn<H: Handler>(
         &mut self,
         entry: InboxEntry,
         handler: &Arc<H>,
         acks: &tokio::sync::mpsc::UnboundedSender<String>,
-    ) where
-        H: Fn(InboxEntry) -> F + Send + Sync + 'static,
-        F: Future<Output = Result<(), E>> + Send + 'static,
-        E: fmt::Display + Send + 'static,
-    {
+    ) {
         if !entry.is_complete() {
             // Not an entry this crate wrote: never handled, so dead-lettered in time.
             warn!(entry = entry.id(), "an inbox entry without platform or key");
@@ -59,7 +80,7 @@ impl Loop<'_> {
         let (handler, acks) = (handler.clone(), acks.clone());
         let ack_id = id.clone();
         let task = self.tasks.spawn(async move {
-            match handler(entry).await {
+            match handler.handle(entry).await {
                 Ok(()) => {
                     // In the same poll as the success: stopping the worker cannot separate the
                     // two, and the acknowledging task outlives it.

@@ -1,7 +1,6 @@
 //! Reading new entries (`XREADGROUP`) on a connection of the worker's own, and ending a blocked
 //! read at once on shutdown (`CLIENT UNBLOCK`).
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +9,7 @@ use std::time::Duration;
 
 use redis::{AsyncConnectionConfig, Value};
 
+use super::handlers::Handler;
 use super::Loop;
 use crate::webhooks::inbox::reply::as_array;
 use crate::webhooks::inbox::InboxEntry;
@@ -19,7 +19,7 @@ impl Loop<'_> {
     /// handlers. When `shutdown` completes meanwhile, the blocked read is ended at once with
     /// `CLIENT UNBLOCK` (it answers what it has, so no entry is left delivered but unseen);
     /// returns whether that happened.
-    pub(super) async fn read<H, F, E, S>(
+    pub(super) async fn read<H: Handler, S>(
         &mut self,
         count: usize,
         block: Duration,
@@ -28,9 +28,6 @@ impl Loop<'_> {
         shutdown: Option<Pin<&mut S>>,
     ) -> bool
     where
-        H: Fn(InboxEntry) -> F + Send + Sync + 'static,
-        F: Future<Output = Result<(), E>> + Send + 'static,
-        E: fmt::Display + Send + 'static,
         S: Future<Output = ()>,
     {
         let inbox = &self.worker.inbox;

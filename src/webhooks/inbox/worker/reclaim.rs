@@ -1,13 +1,12 @@
 //! Reclaiming entries left idle (`XAUTOCLAIM`): failed ones and those of workers that died run
 //! again here; those delivered more than `max_deliveries` times go to the dead-letter stream.
 
-use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use redis::{Script, Value};
 
+use super::handlers::Handler;
 use super::Loop;
 use crate::webhooks::common::unix_millis;
 use crate::webhooks::inbox::reply::{as_array, as_int, as_text};
@@ -52,16 +51,12 @@ return {claimed[1], out, dead}",
 
 impl Loop<'_> {
     /// Claims idle entries (up to `count`) and starts their handlers.
-    pub(super) async fn reclaim<H, F, E>(
+    pub(super) async fn reclaim<H: Handler>(
         &mut self,
         count: usize,
         handler: &Arc<H>,
         acks: &tokio::sync::mpsc::UnboundedSender<String>,
-    ) where
-        H: Fn(InboxEntry) -> F + Send + Sync + 'static,
-        F: Future<Output = Result<(), E>> + Send + 'static,
-        E: fmt::Display + Send + 'static,
-    {
+    ) {
         let answer: Result<Value, _> = RECLAIM
             .key(&self.worker.inbox.stream)
             .key(self.worker.inbox.dead_letter_stream())

@@ -43,12 +43,26 @@
 //! lease, complete it when handled, release it when not), and with the `redis` feature,
 //! `inbox` (a durable inbox on Redis Streams, with workers in their own processes).
 //!
-//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), `meta/` (the WhatsApp Cloud
-//! API payload both platforms carry: `message.rs`, `content.rs`, `status.rs`, `change.rs`, the
-//! one-pass lenient reading in `lenient.rs`; Meta's own signature and handshake in `verify.rs`),
-//! [`dedupe`] (keys from signed data, the lease stores and the lease guard), `inbox/` (the Redis
-//! Streams inbox and its workers), `common.rs` (the verifier core the platforms share), `axum.rs`
-//! and `http.rs`.
+//! # Layout
+//!
+//! Each file says what it holds; arrows only point down (a platform uses `common.rs` and
+//! `limits.rs`; `dedupe/` uses the platforms' keys; `axum/` and `inbox/` use both).
+//!
+//! - `kirim/`, `kapso/`: each `verify.rs` (where a delivery is verified: the signature header,
+//!   the `Verifier`, `sign`) and `events.rs` (`parse`, the event types, the dedupe key);
+//! - `meta/`: the WhatsApp Cloud API payload both platforms carry (`message.rs`, `content.rs`,
+//!   `status.rs`, `change.rs`, the one-pass lenient reading in `lenient.rs`) and Meta's own
+//!   signature and handshake (`verify.rs`);
+//! - `common.rs`: the verifier core the platforms share (secrets, the constant-time match,
+//!   finding and decoding a signature header, HMAC, JSON helpers, the clock); `limits.rs`:
+//!   [`Limits`], the body limits every verifier has;
+//! - [`dedupe`]: keys from signed data, the lease protocol, its stores (`memory.rs`,
+//!   `redis.rs`) and `lease.rs`, where a claim's lease is renewed while its handler runs;
+//! - `inbox/` (feature `redis`): the Redis Streams inbox (`stream.rs`, `append.rs`, `entry.rs`,
+//!   `dead_letters.rs`) and its `worker/` (`read.rs`, `handlers.rs`, `renew.rs` where running
+//!   entries are kept from going idle, `reclaim.rs` where idle entries are reclaimed, `ack.rs`);
+//! - `http.rs` (feature `http`), `axum/` (feature `axum`: `extract.rs`, `rejection.rs`,
+//!   `once.rs`, `handshake.rs`).
 
 use std::fmt;
 

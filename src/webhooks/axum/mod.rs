@@ -70,7 +70,6 @@
 //! # Ok(())
 //! # }
 //! ```
-
 //!
 //! Layout: `extract.rs` (the three extractors and the bounded body read), `rejection.rs` (the
 //! answers to refused deliveries and their reasons), `once.rs` ([`Once`] and the [`Dedupe`]

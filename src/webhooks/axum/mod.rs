@@ -84,5 +84,6 @@ pub use super::dedupe::Dedupe;
 pub use extract::{KapsoDelivery, KirimDelivery, MetaDelivery};
 pub use handshake::meta_handshake;
 pub use once::{DedupeService, Deduplicable, Once};
+#[cfg(feature = "redis")]
 pub(crate) use rejection::retry_after_secs;
 pub use rejection::{Rejection, RejectionReason};

@@ -108,7 +108,7 @@ async fn on_kirim(
         "kirim  {} {} (attempt {})",
         delivery.event.event_type().map_or("-", |t| t.as_str()),
         delivery.dedupe_key,
-        delivery.headers.attempt.unwrap_or(1)
+        delivery.delivery.attempt.unwrap_or(1)
     );
     Ok("ok")
 }
@@ -126,7 +126,7 @@ async fn on_kapso(delivery: Result<Once<KapsoDelivery>, Rejection>) -> Response 
             "kapso  {} {}",
             // Kapso's current bodies name their event only in the unsigned header.
             event
-                .event_type_or_unsigned_header(&delivery.headers)
+                .event_type_or_unsigned_header(&delivery.delivery)
                 .map_or("-", |t| t.as_str()),
             event.id().unwrap_or("-")
         );

@@ -42,7 +42,7 @@ async fn serve() -> String {
                 format!(
                     "{} {}",
                     d.event.event_type().unwrap(),
-                    d.headers.event_id.unwrap_or_default()
+                    d.delivery.event_id.unwrap_or_default()
                 )
             }),
         )

@@ -97,8 +97,8 @@ async fn stall(addr: &str, path: &str, signature: &str) -> String {
 async fn a_stalled_body_is_answered_408() {
     let kirim = kirim::Verifier::new(["whsec_t"]).unwrap();
     let kapso = kapso::Verifier::new(["kapso_t"]).unwrap();
-    assert_eq!(kirim.body_time_limit(), DEFAULT_BODY_READ_TIMEOUT);
-    assert_eq!(kapso.body_time_limit(), Duration::from_secs(10));
+    assert_eq!(kirim.limits().body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
+    assert_eq!(kapso.limits().body_read_timeout, Duration::from_secs(10));
     let kirim = kirim.body_read_timeout(Duration::from_millis(200));
     let kapso = kapso.body_read_timeout(Duration::from_millis(200));
     let (addr, reasons) = serve(kirim, kapso).await;

@@ -304,7 +304,7 @@ fn the_body_limit_applies_before_the_signature_is_checked() {
     let body = vec![b' '; 2048];
     let headers = [("X-Webhook-Signature", kapso::sign("k", &body))];
     let verifier = Verifier::new(["k"]).unwrap();
-    assert_eq!(verifier.body_limit(), 1024 * 1024);
+    assert_eq!(verifier.limits().max_body_len, 1024 * 1024);
     verifier.verify(&headers, &body).unwrap();
     let small = verifier.max_body_len(1024);
     assert_eq!(

@@ -134,7 +134,7 @@ fn the_body_limit() {
     let body = vec![b' '; 2048];
     let headers = meta::sign_headers(SECRET, &body);
     let verifier = Verifier::new([SECRET]).unwrap().max_body_len(1024);
-    assert_eq!(verifier.body_limit(), 1024);
+    assert_eq!(verifier.limits().max_body_len, 1024);
     assert_eq!(
         verifier.verify(&headers, &body).unwrap_err(),
         Error::BodyTooLarge { limit: 1024 }

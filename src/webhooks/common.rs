@@ -1,8 +1,9 @@
-//! The verifier core both platforms share: signing secrets, the constant-time any-of match,
-//! HMAC, JSON decoding helpers and the clock. Written once, used by [`super::kirim`] and
-//! [`super::kapso`].
+//! The verifier core the platforms share: signing secrets, the constant-time any-of match,
+//! finding and decoding a signature header, HMAC, JSON decoding helpers and the clock. Written
+//! once, used by [`super::kirim`], [`super::kapso`] and [`super::meta`] (their body limits are in
+//! `limits.rs`).
 
-use super::Error;
+use super::{Error, Headers};
 
 /// The signing secrets of a verifier: at least one, none blank, shared (`Arc`) by every clone of
 /// the verifier so that no request copies them.
@@ -91,6 +92,49 @@ impl Secrets {
     }
 }
 
+/// The first of `names` (a signature header, then its aliases) that `headers` has, with its
+/// value; [`Error::MissingHeader`] naming the first when none is there.
+pub(super) fn find_header<'h>(
+    headers: &'h (impl Headers + ?Sized),
+    names: &[&'static str],
+) -> Result<(&'static str, &'h str), Error> {
+    names
+        .iter()
+        .find_map(|name| headers.get(name).map(|value| (*name, value)))
+        .ok_or(Error::MissingHeader {
+            name: names.first().copied().unwrap_or_default(),
+        })
+}
+
+/// What precedes the hex digest in Meta's signature header, and optionally in Kapso's.
+pub(super) const SHA256_PREFIX: &str = "sha256=";
+
+/// `value` without its `sha256=` prefix (in any case); `None` when it has none.
+pub(super) fn strip_sha256_prefix(value: &str) -> Option<&str> {
+    match value.get(..SHA256_PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(SHA256_PREFIX) => {
+            value.get(SHA256_PREFIX.len()..)
+        }
+        _ => None,
+    }
+}
+
+/// Decodes a signature written as 64 hex digits (either case); the error says what is wrong,
+/// `place` saying where the digits were looked for (e.g. `" after `sha256=`"`, or nothing).
+pub(super) fn decode_signature(digits: &str, place: &str) -> Result<[u8; 32], String> {
+    if digits.len() != 64 {
+        return Err(format!(
+            "expected 64 hex digits{place}, got {} characters",
+            digits.len()
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    if !decode_hex32(digits, &mut bytes) {
+        return Err("not hexadecimal".to_owned());
+    }
+    Ok(bytes)
+}
+
 /// Decodes exactly 64 hex digits (either case) into 32 bytes; `false`, with `out` unspecified,
 /// for any other length or a non-hex digit. What `hex::decode_to_slice` into 32 bytes accepts,
 /// with a lookup table instead of a branch per digit (it runs on every verification).
@@ -126,10 +170,18 @@ pub(super) fn decode_hex32(text: &str, out: &mut [u8; 32]) -> bool {
 
 /// The system clock in unix seconds (0 before 1970, saturating far in the future).
 pub(crate) fn unix_now() -> i64 {
+    since_unix_epoch().map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The system clock in unix milliseconds (0 before 1970, saturating far in the future).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn unix_millis() -> u64 {
+    since_unix_epoch().map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn since_unix_epoch() -> Option<std::time::Duration> {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).ok()
 }
 
 /// HMAC-SHA256 keyed with `secret` (its UTF-8 bytes), fed `parts` in order.

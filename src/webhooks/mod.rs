@@ -43,12 +43,26 @@
 //! lease, complete it when handled, release it when not), and with the `redis` feature,
 //! `inbox` (a durable inbox on Redis Streams, with workers in their own processes).
 //!
-//! Layout: `kirim/` and `kapso/` (each `verify.rs` and `events.rs`), `meta/` (the WhatsApp Cloud
-//! API payload both platforms carry: `message.rs`, `content.rs`, `status.rs`, `change.rs`, the
-//! one-pass lenient reading in `lenient.rs`; Meta's own signature and handshake in `verify.rs`),
-//! [`dedupe`] (keys from signed data, the lease stores and the lease guard), `inbox/` (the Redis
-//! Streams inbox and its workers), `common.rs` (the verifier core the platforms share), `axum.rs`
-//! and `http.rs`.
+//! # Layout
+//!
+//! Each file says what it holds; arrows only point down (a platform uses `common.rs` and
+//! `limits.rs`; `dedupe/` uses the platforms' keys; `axum/` and `inbox/` use both).
+//!
+//! - `kirim/`, `kapso/`: each `verify.rs` (where a delivery is verified: the signature header,
+//!   the `Verifier`, `sign`) and `events.rs` (`parse`, the event types, the dedupe key);
+//! - `meta/`: the WhatsApp Cloud API payload both platforms carry (`message.rs`, `content.rs`,
+//!   `status.rs`, `change.rs`, the one-pass lenient reading in `lenient.rs`) and Meta's own
+//!   signature and handshake (`verify.rs`);
+//! - `common.rs`: the verifier core the platforms share (secrets, the constant-time match,
+//!   finding and decoding a signature header, HMAC, JSON helpers, the clock); `limits.rs`:
+//!   [`Limits`], the body limits every verifier has;
+//! - [`dedupe`]: keys from signed data, the lease protocol, its stores (`memory.rs`,
+//!   `redis.rs`) and `lease.rs`, where a claim's lease is renewed while its handler runs;
+//! - `inbox/` (feature `redis`): the Redis Streams inbox (`stream.rs`, `append.rs`, `entry.rs`,
+//!   `dead_letters.rs`) and its `worker/` (`read.rs`, `handlers.rs`, `renew.rs` where running
+//!   entries are kept from going idle, `reclaim.rs` where idle entries are reclaimed, `ack.rs`);
+//! - `http.rs` (feature `http`), `axum/` (feature `axum`: `extract.rs`, `rejection.rs`,
+//!   `once.rs`, `handshake.rs`).
 
 use std::fmt;
 
@@ -56,6 +70,7 @@ pub(crate) mod common;
 pub mod dedupe;
 pub mod kapso;
 pub mod kirim;
+mod limits;
 pub mod meta;
 
 #[cfg(feature = "axum")]
@@ -64,6 +79,8 @@ pub mod axum;
 pub mod http;
 #[cfg(feature = "redis")]
 pub mod inbox;
+
+pub use limits::{Limits, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
 
 /// The longest signature header accepted. Real ones are about 80 bytes a secret.
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
@@ -116,7 +133,7 @@ pub enum Error {
         /// The secret's position in the list given (0 for the first).
         index: usize,
     },
-    /// The body is longer than the verifier's limit (see the `Verifier::max_body_len` methods).
+    /// The body is longer than the verifier's limit ([`Limits::max_body_len`]).
     BodyTooLarge {
         /// The limit, in bytes.
         limit: usize,
@@ -201,12 +218,3 @@ impl Error {
         matches!(self, Error::NoSecrets | Error::BlankSecret { .. })
     }
 }
-
-/// The longest body the verifiers accept unless told otherwise: 1 MiB.
-pub const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
-
-/// How long the axum extractors wait for a delivery's body unless told otherwise: 10 s, the time
-/// both platforms give a whole delivery attempt before they give up on it and retry
-/// (<https://developers.kirim.chat/webhooks/retry/>,
-/// <https://docs.kapso.ai/docs/platform/webhooks/overview>), so no genuine sender takes longer.
-pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

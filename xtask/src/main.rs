@@ -4,7 +4,7 @@
 //! - `cargo xtask lint`: our own rules for the specs (see `lint.rs`);
 //! - `cargo xtask check`: `lint`, then fail when a snapshot is stale (CI runs this);
 //! - `cargo xtask bench [--quick] [--json] [--only …]`: run the benchmarks of `benches/`, print the ratios
-//!   with their goals (see `bench.rs`);
+//!   with their goals (see `bench/mod.rs`);
 //! - `cargo xtask build-cost [--rounds N] [--timings] [--only a,b,c,d,e]`: time clean builds of scratch consumer
 //!   crates, print the ratios with their goals (see `build_cost/mod.rs`).
 
@@ -20,7 +20,7 @@ mod constraints;
 mod generate;
 mod lint;
 
-const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse]|build-cost [--rounds N] [--timings] [--only a,b,c,d,e]>";
+const USAGE: &str = "usage: cargo xtask <regen|lint|check|bench [--quick] [--json] [--only request,verify,parse,redis]|build-cost [--rounds N] [--timings] [--only a,b,c,d,e]>";
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -294,6 +294,12 @@ pub(crate) fn clamp(duration: Duration) -> Duration {
     duration.clamp(Duration::from_millis(1), MAX_TTL)
 }
 
+/// A lease or TTL as Redis's `PX` takes it: whole milliseconds of [`clamp`]`(duration)`.
+#[cfg(feature = "redis")]
+pub(crate) fn px(duration: Duration) -> u64 {
+    u64::try_from(clamp(duration).as_millis()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::LeaseToken;

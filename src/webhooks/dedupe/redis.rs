@@ -8,7 +8,7 @@ use redis::aio::ConnectionManager;
 use redis::Script;
 
 use super::DEFAULT_TTL;
-use super::{clamp, Claim, DedupeError, DedupeFuture, DedupeKey, DedupeStore, LeaseToken};
+use super::{clamp, px, Claim, DedupeError, DedupeFuture, DedupeKey, DedupeStore, LeaseToken};
 
 /// The value of a completed key. `"1"` is also what earlier versions of this store wrote
 /// (`SET key 1 NX EX ttl`), so their keys still read as done.
@@ -141,11 +141,6 @@ impl RedisDedupe {
     }
 }
 
-/// A duration as whole milliseconds, at least one (what `PX` takes).
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(clamp(duration).as_millis()).unwrap_or(u64::MAX)
-}
-
 impl fmt::Debug for RedisDedupe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisDedupe")
@@ -164,7 +159,7 @@ impl DedupeStore for RedisDedupe {
             let answer: Result<i64, _> = CLAIM
                 .key(&redis_key)
                 .arg(token.to_hex())
-                .arg(millis(lease))
+                .arg(px(lease))
                 .arg(DONE)
                 .invoke_async(&mut connection)
                 .await;
@@ -200,7 +195,7 @@ impl DedupeStore for RedisDedupe {
             let answer: i64 = RENEW
                 .key(self.redis_key(key))
                 .arg(token.to_hex())
-                .arg(millis(lease))
+                .arg(px(lease))
                 .invoke_async(&mut self.connection.clone())
                 .await
                 .map_err(DedupeError::new)?;
@@ -213,7 +208,7 @@ impl DedupeStore for RedisDedupe {
             let answer: i64 = COMPLETE
                 .key(self.redis_key(key))
                 .arg(token.to_hex())
-                .arg(millis(self.ttl))
+                .arg(px(self.ttl))
                 .arg(DONE)
                 .invoke_async(&mut self.connection.clone())
                 .await

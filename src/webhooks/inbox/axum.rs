@@ -20,7 +20,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{Enqueued, Inbox, NewEntry};
-use crate::webhooks::axum::{KapsoDelivery, KirimDelivery, Rejection};
+use crate::webhooks::axum::{retry_after_secs, KapsoDelivery, KirimDelivery, Rejection};
 
 /// `POST` handler: verifies a Kirim.chat delivery and appends it to the inbox.
 pub async fn enqueue_kirim(
@@ -28,7 +28,7 @@ pub async fn enqueue_kirim(
     delivery: Result<KirimDelivery, Rejection>,
 ) -> Response {
     match delivery {
-        Ok(d) => answer(&inbox, &NewEntry::kirim(&d.headers, &d.event, &d.body)).await,
+        Ok(d) => answer(&inbox, &NewEntry::kirim(&d.delivery, &d.event, &d.body)).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -39,7 +39,7 @@ pub async fn enqueue_kapso(
     delivery: Result<KapsoDelivery, Rejection>,
 ) -> Response {
     match delivery {
-        Ok(d) => answer(&inbox, &NewEntry::kapso(&d.headers, &d.body)).await,
+        Ok(d) => answer(&inbox, &NewEntry::kapso(&d.delivery, &d.body)).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -49,11 +49,7 @@ async fn answer(inbox: &Inbox, entry: &NewEntry<'_>) -> Response {
         Ok(Enqueued::Appended(_)) => (StatusCode::OK, "queued").into_response(),
         Ok(Enqueued::Duplicate) => (StatusCode::OK, "duplicate").into_response(),
         Ok(Enqueued::Full) => {
-            let after = inbox.retry_after_length();
-            let secs = after
-                .as_secs()
-                .saturating_add(u64::from(after.subsec_nanos() > 0))
-                .max(1);
+            let secs = retry_after_secs(inbox.retry_after_length());
             #[cfg(feature = "tracing")]
             tracing::warn!(key = %entry.dedupe_key(), "the inbox is full; the delivery is refused for a retry");
             (

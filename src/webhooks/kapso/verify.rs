@@ -1,13 +1,14 @@
 //! Verifying Kapso deliveries: the signature header, the verifier, and `sign` for tests.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use super::WebhookEvent;
 use crate::open_enum::open_enum;
-use crate::webhooks::common::{decode_hex32, hmac_hex, Secrets};
-use crate::webhooks::{Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
+use crate::webhooks::common::{
+    decode_signature, find_header, hmac_hex, strip_sha256_prefix, Secrets,
+};
+use crate::webhooks::limits::limits_methods;
+use crate::webhooks::{Error, Headers, Limits};
 use crate::SecretString;
 
 /// The signature header.
@@ -31,8 +32,7 @@ pub const SIGNATURE_HEADER_ALIAS: &str = "X-Kapso-Signature";
 #[derive(Clone, Debug)]
 pub struct Verifier {
     secrets: Secrets,
-    max_body_len: usize,
-    body_read_timeout: Duration,
+    limits: Limits,
 }
 
 impl Verifier {
@@ -43,35 +43,11 @@ impl Verifier {
     pub fn new<S: Into<SecretString>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, Error> {
         Ok(Self {
             secrets: Secrets::new(secrets)?,
-            max_body_len: DEFAULT_MAX_BODY_LEN,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            limits: Limits::default(),
         })
     }
 
-    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
-    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
-    pub fn max_body_len(mut self, bytes: usize) -> Self {
-        self.max_body_len = bytes;
-        self
-    }
-
-    /// The body limit set with [`Verifier::max_body_len`].
-    pub fn body_limit(&self) -> usize {
-        self.max_body_len
-    }
-
-    /// How long the axum extractor waits for the whole body once the headers are in
-    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408, which
-    /// the platforms retry. `Duration::MAX` waits for as long as the sender likes.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The time limit set with [`Verifier::body_read_timeout`].
-    pub fn body_time_limit(&self) -> Duration {
-        self.body_read_timeout
-    }
+    limits_methods!();
 
     /// Verifies a delivery and returns what its headers say.
     pub fn verify(
@@ -80,11 +56,7 @@ impl Verifier {
         body: &[u8],
     ) -> Result<Delivery, Error> {
         let signature = signature(headers)?;
-        if body.len() > self.max_body_len {
-            return Err(Error::BodyTooLarge {
-                limit: self.max_body_len,
-            });
-        }
+        self.limits.check_body_len(body)?;
         if !self.secrets.any_matches(&[body], &[signature]) {
             return Err(Error::NoMatchingSignature);
         }
@@ -95,38 +67,14 @@ impl Verifier {
 /// Reads and decodes the signature header (or its alias): the check the axum extractor makes
 /// before reading a body.
 pub(crate) fn signature(headers: &(impl Headers + ?Sized)) -> Result<[u8; 32], Error> {
-    let (name, value) = match headers.get(SIGNATURE_HEADER) {
-        Some(value) => (SIGNATURE_HEADER, value),
-        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
-            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
-            None => {
-                return Err(Error::MissingHeader {
-                    name: SIGNATURE_HEADER,
-                })
-            }
-        },
-    };
+    let (name, value) = find_header(headers, &[SIGNATURE_HEADER, SIGNATURE_HEADER_ALIAS])?;
     parse_signature(value).map_err(|reason| Error::MalformedHeader { name, reason })
 }
 
 /// Decodes `[sha256=]<64 hex digits>`.
 fn parse_signature(value: &str) -> Result<[u8; 32], String> {
     let value = value.trim();
-    let hex_part = match value.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => &value[7..],
-        _ => value,
-    };
-    if hex_part.len() != 64 {
-        return Err(format!(
-            "expected 64 hex digits, got {} characters",
-            hex_part.len()
-        ));
-    }
-    let mut bytes = [0u8; 32];
-    if !decode_hex32(hex_part, &mut bytes) {
-        return Err("not hexadecimal".to_owned());
-    }
-    Ok(bytes)
+    decode_signature(strip_sha256_prefix(value).unwrap_or(value), "")
 }
 
 /// The `X-Webhook-Signature` value Kapso sends for `body`: lower-case hex, no prefix.
@@ -140,12 +88,12 @@ pub fn sign_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     let mut headers = vec![("Content-Type", "application/json".to_owned())];
     if let Ok(value) = serde_json::from_slice::<Value>(body) {
         if let Some(kind) = value.get("type").and_then(Value::as_str) {
-            headers.push(("X-Webhook-Event", kind.to_owned()));
+            headers.push((EVENT_HEADER, kind.to_owned()));
         }
         if value.get("batch") == Some(&Value::Bool(true)) {
             let size = value["data"].as_array().map_or(0, Vec::len);
-            headers.push(("X-Webhook-Batch", "true".to_owned()));
-            headers.push(("X-Batch-Size", size.to_string()));
+            headers.push((BATCH_HEADER, "true".to_owned()));
+            headers.push((BATCH_SIZE_HEADER, size.to_string()));
         }
     }
     headers.push((SIGNATURE_HEADER, sign(secret, body)));
@@ -187,24 +135,54 @@ pub struct Delivery {
     pub batch_size: Option<usize>,
 }
 
+// The unsigned headers [`Delivery`] reads, in the order [`Delivery::announced_headers`] gives
+// them back.
+const EVENT_HEADER: &str = "X-Webhook-Event";
+const IDEMPOTENCY_KEY_HEADER: &str = "X-Idempotency-Key";
+const PAYLOAD_VERSION_HEADER: &str = "X-Webhook-Payload-Version";
+const BATCH_HEADER: &str = "X-Webhook-Batch";
+const BATCH_SIZE_HEADER: &str = "X-Batch-Size";
+
 impl Delivery {
     /// Reads the header values (leniently: a value that does not parse is `None`).
     pub(crate) fn from_headers(headers: &(impl Headers + ?Sized)) -> Self {
         let batch_size = headers
-            .get("X-Batch-Size")
+            .get(BATCH_SIZE_HEADER)
             .and_then(|size| size.trim().parse().ok());
         Self {
             event: headers
-                .get("X-Webhook-Event")
+                .get(EVENT_HEADER)
                 .map(|e| WebhookEvent::from(e.trim())),
-            idempotency_key: headers.get("X-Idempotency-Key").map(str::to_owned),
+            idempotency_key: headers.get(IDEMPOTENCY_KEY_HEADER).map(str::to_owned),
             payload_version: headers
-                .get("X-Webhook-Payload-Version")
+                .get(PAYLOAD_VERSION_HEADER)
                 .map(|v| PayloadVersion::from(v.trim())),
             batch: headers
-                .get("X-Webhook-Batch")
+                .get(BATCH_HEADER)
                 .is_some_and(|b| b.trim().eq_ignore_ascii_case("true")),
             batch_size,
         }
+    }
+
+    /// The headers the delivery announced, as [`Delivery::from_headers`] reads them back (what
+    /// the inbox stores beside the body).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn announced_headers(&self) -> Vec<(&'static str, String)> {
+        [
+            (
+                EVENT_HEADER,
+                self.event.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            (IDEMPOTENCY_KEY_HEADER, self.idempotency_key.clone()),
+            (
+                PAYLOAD_VERSION_HEADER,
+                self.payload_version.as_ref().map(|v| v.as_str().to_owned()),
+            ),
+            (BATCH_HEADER, self.batch.then(|| "true".to_owned())),
+            (BATCH_SIZE_HEADER, self.batch_size.map(|n| n.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
     }
 }

@@ -5,10 +5,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::EventType;
-use crate::webhooks::common::{decode_hex32, hmac_hex, unix_now, Secrets};
-use crate::webhooks::{
-    meta, Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN, MAX_SIGNATURE_HEADER_LEN,
-};
+use crate::webhooks::common::{decode_hex32, find_header, hmac_hex, unix_now, Secrets};
+use crate::webhooks::limits::limits_methods;
+use crate::webhooks::{meta, Error, Headers, Limits, MAX_SIGNATURE_HEADER_LEN};
 use crate::SecretString;
 
 /// The signature header.
@@ -40,8 +39,7 @@ pub struct Verifier {
     secrets: Secrets,
     /// `None` only after [`Verifier::skip_timestamp_check`].
     tolerance: Option<Duration>,
-    max_body_len: usize,
-    body_read_timeout: Duration,
+    limits: Limits,
 }
 
 impl Verifier {
@@ -53,8 +51,7 @@ impl Verifier {
         Ok(Self {
             secrets: Secrets::new(secrets)?,
             tolerance: Some(DEFAULT_TOLERANCE),
-            max_body_len: DEFAULT_MAX_BODY_LEN,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            limits: Limits::default(),
         })
     }
 
@@ -74,30 +71,7 @@ impl Verifier {
         self
     }
 
-    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
-    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
-    pub fn max_body_len(mut self, bytes: usize) -> Self {
-        self.max_body_len = bytes;
-        self
-    }
-
-    /// The body limit set with [`Verifier::max_body_len`].
-    pub fn body_limit(&self) -> usize {
-        self.max_body_len
-    }
-
-    /// How long the axum extractor waits for the whole body once the headers are in
-    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408, which
-    /// the platforms retry. `Duration::MAX` waits for as long as the sender likes.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The time limit set with [`Verifier::body_read_timeout`].
-    pub fn body_time_limit(&self) -> Duration {
-        self.body_read_timeout
-    }
+    limits_methods!();
 
     /// Verifies a delivery against the system clock and returns its metadata.
     pub fn verify(
@@ -119,11 +93,7 @@ impl Verifier {
         let (name, value) = find_signature_header(headers)?;
         let header = ParsedHeader::parse(value, &mut signatures)
             .map_err(|reason| Error::MalformedHeader { name, reason })?;
-        if body.len() > self.max_body_len {
-            return Err(Error::BodyTooLarge {
-                limit: self.max_body_len,
-            });
-        }
+        self.limits.check_body_len(body)?;
         // The timestamp is signed as the text Kirim sent, not as a re-formatted integer. `"{t}."`
         // is fed as one part when it fits on the stack (one HMAC update less).
         let text = header.timestamp_text.as_bytes();
@@ -168,17 +138,7 @@ pub(crate) fn signature_header(
 
 /// The signature header's name and value (the alias when the header itself is absent).
 fn find_signature_header(headers: &(impl Headers + ?Sized)) -> Result<(&'static str, &str), Error> {
-    Ok(match headers.get(SIGNATURE_HEADER) {
-        Some(value) => (SIGNATURE_HEADER, value),
-        None => match headers.get(SIGNATURE_HEADER_ALIAS) {
-            Some(value) => (SIGNATURE_HEADER_ALIAS, value),
-            None => {
-                return Err(Error::MissingHeader {
-                    name: SIGNATURE_HEADER,
-                })
-            }
-        },
-    })
+    find_header(headers, &[SIGNATURE_HEADER, SIGNATURE_HEADER_ALIAS])
 }
 
 /// A parsed `X-Kirim-Signature` value.
@@ -342,22 +302,22 @@ pub fn sign_headers<S: AsRef<str>>(
                     change["statuses"][0]["id"].as_str(),
                 )
             };
-            headers.push(("X-Kirim-Source", "meta".to_owned()));
+            headers.push((SOURCE_HEADER, "meta".to_owned()));
             if let Some(event) = event {
-                headers.push(("X-Kirim-Event", event.to_owned()));
+                headers.push((EVENT_HEADER, event.to_owned()));
             }
             if let Some(id) = id {
-                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+                headers.push((EVENT_ID_HEADER, id.to_owned()));
             }
         } else if let Some(kind) = value.get("type").and_then(Value::as_str) {
-            headers.push(("X-Kirim-Source", "kirim".to_owned()));
-            headers.push(("X-Kirim-Event", kind.to_owned()));
+            headers.push((SOURCE_HEADER, "kirim".to_owned()));
+            headers.push((EVENT_HEADER, kind.to_owned()));
             if let Some(id) = value.get("id").and_then(Value::as_str) {
-                headers.push(("X-Kirim-Event-Id", id.to_owned()));
+                headers.push((EVENT_ID_HEADER, id.to_owned()));
             }
         }
     }
-    headers.push(("X-Kirim-Signature", sign(secrets, timestamp, body)));
+    headers.push((SIGNATURE_HEADER, sign(secrets, timestamp, body)));
     headers
 }
 
@@ -398,26 +358,70 @@ pub struct Delivery {
     pub source: Option<Source>,
 }
 
+impl Source {
+    /// The header value: `meta`, `kirim`, or the other value as sent.
+    fn as_str(&self) -> &str {
+        match self {
+            Source::Meta => "meta",
+            Source::Kirim => "kirim",
+            Source::Other(other) => other,
+        }
+    }
+
+    /// Reads the header value.
+    fn from_header(value: &str) -> Self {
+        match value.trim() {
+            "meta" => Source::Meta,
+            "kirim" => Source::Kirim,
+            other => Source::Other(other.to_owned()),
+        }
+    }
+}
+
+// The unsigned headers [`Delivery`] reads, in the order [`Delivery::announced_headers`] gives
+// them back.
+const EVENT_HEADER: &str = "X-Kirim-Event";
+const EVENT_ID_HEADER: &str = "X-Kirim-Event-Id";
+const DELIVERY_ID_HEADER: &str = "X-Kirim-Delivery-Id";
+const ATTEMPT_HEADER: &str = "X-Kirim-Attempt";
+const SOURCE_HEADER: &str = "X-Kirim-Source";
+
 impl Delivery {
     /// Reads the header values; `timestamp` is the verified signed timestamp.
     pub(crate) fn from_headers(headers: &(impl Headers + ?Sized), timestamp: i64) -> Self {
         let text = |name| headers.get(name).map(str::to_owned);
         Self {
             timestamp,
-            event: headers
-                .get("X-Kirim-Event")
-                .map(|e| EventType::from(e.trim())),
-            event_id: text("X-Kirim-Event-Id"),
-            delivery_id: text("X-Kirim-Delivery-Id"),
+            event: headers.get(EVENT_HEADER).map(|e| EventType::from(e.trim())),
+            event_id: text(EVENT_ID_HEADER),
+            delivery_id: text(DELIVERY_ID_HEADER),
             attempt: headers
-                .get("X-Kirim-Attempt")
+                .get(ATTEMPT_HEADER)
                 .and_then(|a| a.trim().parse().ok()),
-            source: headers.get("X-Kirim-Source").map(|s| match s.trim() {
-                "meta" => Source::Meta,
-                "kirim" => Source::Kirim,
-                other => Source::Other(other.to_owned()),
-            }),
+            source: headers.get(SOURCE_HEADER).map(Source::from_header),
         }
+    }
+
+    /// The headers the delivery announced, as [`Delivery::from_headers`] reads them back (what
+    /// the inbox stores beside the body; the signed timestamp is kept apart).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn announced_headers(&self) -> Vec<(&'static str, String)> {
+        [
+            (
+                EVENT_HEADER,
+                self.event.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            (EVENT_ID_HEADER, self.event_id.clone()),
+            (DELIVERY_ID_HEADER, self.delivery_id.clone()),
+            (ATTEMPT_HEADER, self.attempt.map(|a| a.to_string())),
+            (
+                SOURCE_HEADER,
+                self.source.as_ref().map(|s| s.as_str().to_owned()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
     }
 }
 

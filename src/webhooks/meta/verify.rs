@@ -12,16 +12,18 @@
 //!   timestamp in the signature (see [`super::dedupe_key`]).
 
 use std::fmt;
-use std::time::Duration;
 
-use crate::webhooks::common::{decode_hex32, hmac_hex, Secrets};
-use crate::webhooks::{Error, Headers, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_LEN};
+use crate::webhooks::common::{
+    decode_signature, find_header, hmac_hex, strip_sha256_prefix, Secrets, SHA256_PREFIX,
+};
+use crate::webhooks::limits::limits_methods;
+use crate::webhooks::{Error, Headers, Limits};
 use crate::SecretString;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
 /// What precedes the hex digest in [`SIGNATURE_HEADER`].
-pub const SIGNATURE_PREFIX: &str = "sha256=";
+pub const SIGNATURE_PREFIX: &str = SHA256_PREFIX;
 /// The longest `hub.challenge` echoed back (Meta's is an integer).
 const MAX_CHALLENGE_LEN: usize = 1024;
 
@@ -50,8 +52,7 @@ const MAX_CHALLENGE_LEN: usize = 1024;
 pub struct Verifier {
     secrets: Secrets,
     verify_tokens: Vec<SecretString>,
-    max_body_len: usize,
-    body_read_timeout: Duration,
+    limits: Limits,
 }
 
 impl fmt::Debug for Verifier {
@@ -59,8 +60,7 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secrets", &self.secrets)
             .field("verify_tokens", &self.verify_tokens)
-            .field("max_body_len", &self.max_body_len)
-            .field("body_read_timeout", &self.body_read_timeout)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -74,8 +74,7 @@ impl Verifier {
         Ok(Self {
             secrets: Secrets::new(secrets)?,
             verify_tokens: Vec::new(),
-            max_body_len: DEFAULT_MAX_BODY_LEN,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            limits: Limits::default(),
         })
     }
 
@@ -93,39 +92,12 @@ impl Verifier {
         Ok(self)
     }
 
-    /// The longest body accepted ([`DEFAULT_MAX_BODY_LEN`], 1 MiB, unless set); a longer one is
-    /// [`Error::BodyTooLarge`]. The axum extractor stops reading at this limit.
-    pub fn max_body_len(mut self, bytes: usize) -> Self {
-        self.max_body_len = bytes;
-        self
-    }
-
-    /// The body limit set with [`Verifier::max_body_len`].
-    pub fn body_limit(&self) -> usize {
-        self.max_body_len
-    }
-
-    /// How long the axum extractor waits for the whole body once the headers are in
-    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 10 s, unless set); a slower sender is answered 408.
-    /// `Duration::MAX` waits for as long as the sender likes.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
-        self
-    }
-
-    /// The time limit set with [`Verifier::body_read_timeout`].
-    pub fn body_time_limit(&self) -> Duration {
-        self.body_read_timeout
-    }
+    limits_methods!();
 
     /// Verifies a delivery's `X-Hub-Signature-256` against the raw body.
     pub fn verify(&self, headers: &(impl Headers + ?Sized), body: &[u8]) -> Result<(), Error> {
         let signature = signature(headers)?;
-        if body.len() > self.max_body_len {
-            return Err(Error::BodyTooLarge {
-                limit: self.max_body_len,
-            });
-        }
+        self.limits.check_body_len(body)?;
         if self.secrets.any_matches(&[body], &[signature]) {
             Ok(())
         } else {
@@ -219,31 +191,11 @@ impl std::error::Error for HandshakeError {}
 /// Reads and decodes `X-Hub-Signature-256`: the check the axum extractor makes before reading a
 /// body.
 pub(crate) fn signature(headers: &(impl Headers + ?Sized)) -> Result<[u8; 32], Error> {
-    let value = headers.get(SIGNATURE_HEADER).ok_or(Error::MissingHeader {
-        name: SIGNATURE_HEADER,
-    })?;
-    let malformed = |reason: String| Error::MalformedHeader {
-        name: SIGNATURE_HEADER,
-        reason,
-    };
-    let value = value.trim();
-    let digest = match value.get(..SIGNATURE_PREFIX.len()) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(SIGNATURE_PREFIX) => {
-            &value[SIGNATURE_PREFIX.len()..]
-        }
-        _ => return Err(malformed("expected `sha256=` and 64 hex digits".to_owned())),
-    };
-    if digest.len() != 64 {
-        return Err(malformed(format!(
-            "expected 64 hex digits after `sha256=`, got {} characters",
-            digest.len()
-        )));
-    }
-    let mut bytes = [0u8; 32];
-    if !decode_hex32(digest, &mut bytes) {
-        return Err(malformed("not hexadecimal".to_owned()));
-    }
-    Ok(bytes)
+    let (name, value) = find_header(headers, &[SIGNATURE_HEADER])?;
+    let digest = strip_sha256_prefix(value.trim())
+        .ok_or_else(|| "expected `sha256=` and 64 hex digits".to_owned())
+        .and_then(|digest| decode_signature(digest, " after `sha256=`"));
+    digest.map_err(|reason| Error::MalformedHeader { name, reason })
 }
 
 /// The `X-Hub-Signature-256` value Meta sends for `body`: `sha256=` and the lower-case hex

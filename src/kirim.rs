@@ -48,11 +48,11 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 #[cfg(feature = "kirim")]
-use crate::error::{ErrorBody, ErrorFields};
+use crate::client::error::{ErrorBody, ErrorFields};
 use crate::open_enum::open_enum;
 
 #[cfg(feature = "kirim")]
-crate::transport::platform_client! {
+crate::client::transport::platform_client! {
     /// The Kirim.chat client.
     generated: "kirim",
     name: "Kirim.chat",

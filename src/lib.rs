@@ -38,26 +38,17 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]
-mod error;
+mod client;
 /// Entry points for the fuzz targets (`fuzz/`); not part of the API.
 #[cfg(feature = "client")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
-#[cfg(feature = "client")]
-pub mod pagination;
-#[cfg(feature = "client")]
-mod redact;
-#[cfg(feature = "client")]
-pub mod response;
-#[cfg(feature = "client")]
-pub mod retry;
 mod secret;
+
 #[cfg(feature = "client")]
-pub mod transport;
-#[cfg(feature = "client")]
-pub mod validate;
+pub use client::{pagination, response, retry, transport, validate};
 
 #[cfg(any(feature = "kapso", feature = "webhooks"))]
 pub mod kapso;
@@ -74,7 +65,7 @@ pub mod webhooks;
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
-pub use error::{
+pub use client::error::{
     ApiError, ConfigError, DeadlineError, DecodeError, Error, RedirectError, Result, TooLargeError,
 };
 #[cfg(feature = "client")]

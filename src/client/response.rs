@@ -143,9 +143,9 @@ pub(crate) enum HookFailure {
     /// A non-success answer, its body read up to the cap.
     Answer(RawErrorResponse),
     /// A success answer whose body is over `max_response_body_bytes`.
-    TooLarge(crate::error::TooLargeError),
+    TooLarge(crate::client::error::TooLargeError),
     /// An answer from another origin than the request's.
-    Redirected(crate::error::RedirectError),
+    Redirected(crate::client::error::RedirectError),
     /// The call's deadline passed.
     Deadline {
         deadline: Duration,

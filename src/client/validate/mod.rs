@@ -775,10 +775,10 @@ fn broken(rule: &Rule, field: String, value: &str) -> ValidationError {
         .iter()
         .rev()
         .find(|segment| !matches!(**segment, "[]" | "{}"))
-        .is_some_and(|name| crate::redact::is_secret_key(name));
+        .is_some_and(|name| crate::client::redact::is_secret_key(name));
     let value = match secret {
-        true => std::borrow::Cow::Borrowed(crate::redact::MASK),
-        false => crate::redact::scrub(value),
+        true => std::borrow::Cow::Borrowed(crate::client::redact::MASK),
+        false => crate::client::redact::scrub(value),
     };
     // Long values are cut so that the error stays readable.
     let value: String = match value.chars().count() > 80 {

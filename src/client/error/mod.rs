@@ -6,9 +6,9 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::pagination::PaginationError;
-use crate::response::{self, HookFailure, LastOutcome, RateLimit, RawErrorResponse};
-use crate::validate::ValidationError;
+use crate::client::pagination::PaginationError;
+use crate::client::response::{self, HookFailure, LastOutcome, RateLimit, RawErrorResponse};
+use crate::client::validate::ValidationError;
 
 /// The result of a chathooks client call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -87,8 +87,8 @@ impl Error {
     /// left for the caller.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api(e) => crate::retry::retryable_status(e.status),
-            Error::Transport(e) => crate::retry::classify_transport(e).is_some(),
+            Error::Api(e) => crate::client::retry::retryable_status(e.status),
+            Error::Transport(e) => crate::client::retry::classify_transport(e).is_some(),
             Error::Deadline(_) => true,
             _ => false,
         }
@@ -346,7 +346,7 @@ impl fmt::Debug for ApiError {
     }
 }
 
-impl crate::response::ResponseExt for ApiError {
+impl crate::client::response::ResponseExt for ApiError {
     fn request_id(&self) -> Option<&str> {
         ApiError::request_id(self)
     }
@@ -441,7 +441,7 @@ impl fmt::Debug for DecodeError {
             .field("request_id", &self.request_id)
             .field(
                 "serde_error",
-                &crate::redact::message_about(&self.source.to_string(), &self.body),
+                &crate::client::redact::message_about(&self.source.to_string(), &self.body),
             )
             .field("body_len", &self.body.len())
             .field("body", &shown)
@@ -454,7 +454,7 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "the response does not match the documented schema: {}",
-            crate::redact::message_about(&self.source.to_string(), &self.body)
+            crate::client::redact::message_about(&self.source.to_string(), &self.body)
         )?;
         match &self.request_id {
             Some(id) => write!(f, " [request id {id}]"),
@@ -660,7 +660,7 @@ fn api_error<E: ErrorBody>(
 
 /// `text` with its secrets masked, when that changes anything.
 fn redacted_copy(text: &str) -> Option<String> {
-    match crate::redact::text(text) {
+    match crate::client::redact::text(text) {
         std::borrow::Cow::Borrowed(_) => None,
         std::borrow::Cow::Owned(masked) => Some(masked),
     }
@@ -668,7 +668,7 @@ fn redacted_copy(text: &str) -> Option<String> {
 
 /// Free text with `whsec_…` tokens and URL credentials masked.
 fn scrubbed(text: String) -> String {
-    match crate::redact::scrub(&text) {
+    match crate::client::redact::scrub(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(masked) => masked,
     }

@@ -14,13 +14,15 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 
-use crate::error::{ConfigError, Error, RedirectError, TooLargeError};
-use crate::response::{HookFailure, LastOutcome, RawErrorResponse};
-use crate::retry::{self, RetryBudget, RetryPolicy, TransportFailure};
+use crate::client::error::{ConfigError, Error, RedirectError, TooLargeError};
+use crate::client::response::{HookFailure, LastOutcome, RawErrorResponse};
+use crate::client::retry::{self, RetryBudget, RetryPolicy, TransportFailure};
+use crate::client::validate::{self, ValidationError};
 use crate::secret::SecretString;
-use crate::validate::{self, ValidationError};
 
-pub use crate::retry::{DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY};
+pub use crate::client::retry::{
+    DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY,
+};
 
 /// `chathooks/<version>`, sent as `User-Agent` on every request.
 pub const DEFAULT_USER_AGENT: &str = concat!("chathooks/", env!("CARGO_PKG_VERSION"));
@@ -185,7 +187,7 @@ impl ClientState {
                 Attempt::Failure(raw) => Some(&raw.headers),
                 Attempt::Transport(_) | Attempt::Refused(_) => None,
             };
-            if let Some(id) = headers.and_then(crate::response::request_id) {
+            if let Some(id) = headers.and_then(crate::client::response::request_id) {
                 span.record("request_id", id);
             }
             match &outcome {
@@ -336,7 +338,7 @@ impl ClientState {
         if !replay_safe && !retry::status_did_nothing(raw.status) {
             return None;
         }
-        let retry_after = crate::response::retry_after(&raw.headers);
+        let retry_after = crate::client::response::retry_after(&raw.headers);
         if retry_after.is_some_and(|wait| wait > self.retry.max_delay) {
             // A cooldown longer than the cap: the caller decides (`ApiError::retry_after`).
             return None;
@@ -376,7 +378,8 @@ impl ClientState {
         let too_large = |response: &reqwest::Response, content_length| {
             Attempt::Refused(HookFailure::TooLarge(TooLargeError {
                 status,
-                request_id: crate::response::request_id(response.headers()).map(str::to_owned),
+                request_id: crate::client::response::request_id(response.headers())
+                    .map(str::to_owned),
                 limit: self.max_response_body_bytes,
                 content_length,
                 attempts,
@@ -422,7 +425,7 @@ impl ClientState {
             *plain.status_mut() = status;
             plain
         });
-        crate::response::remember_success(status, head.headers(), &body);
+        crate::client::response::remember_success(status, head.headers(), &body);
         let body = reqwest::Body::from(body);
         Attempt::Success(head.map(|()| body).into())
     }
@@ -591,7 +594,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("api_key", &self.api_key)
             .field(
                 "base_url",
-                &self.base_url.as_deref().map(crate::redact::url),
+                &self.base_url.as_deref().map(crate::client::redact::url),
             )
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
@@ -820,7 +823,7 @@ struct BaseUrl {
 /// credentials masked.
 fn normalize_base_url(url: &str) -> Result<BaseUrl, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidBaseUrl {
-        url: crate::redact::url(url).into_owned(),
+        url: crate::client::redact::url(url).into_owned(),
         reason,
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
@@ -835,7 +838,7 @@ fn normalize_base_url(url: &str) -> Result<BaseUrl, ConfigError> {
     }
     if parsed.scheme() == "http" && !is_loopback(&parsed) {
         return Err(ConfigError::InsecureBaseUrl {
-            url: crate::redact::url(url).into_owned(),
+            url: crate::client::redact::url(url).into_owned(),
         });
     }
     if parsed.username().is_empty() && parsed.password().is_none() {
@@ -871,7 +874,7 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 /// Implements progenitor's hooks for a generated client type, routing them to [`ClientState`].
 macro_rules! client_hooks {
     ($client:ty) => {
-        impl progenitor_client::ClientHooks<$crate::transport::ClientState> for $client {
+        impl progenitor_client::ClientHooks<$crate::client::transport::ClientState> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
@@ -946,8 +949,8 @@ macro_rules! platform_client {
             }
 
             /// A builder for the base URL, timeout, user agent or your own `reqwest::Client`.
-            pub fn builder() -> $crate::transport::ClientBuilder<Self> {
-                $crate::transport::ClientBuilder::new()
+            pub fn builder() -> $crate::client::transport::ClientBuilder<Self> {
+                $crate::client::transport::ClientBuilder::new()
             }
 
             /// The base URL requests go to.
@@ -968,9 +971,9 @@ macro_rules! platform_client {
             }
         }
 
-        impl $crate::transport::Sealed for Client {}
+        impl $crate::client::transport::Sealed for Client {}
 
-        impl $crate::transport::Platform for Client {
+        impl $crate::client::transport::Platform for Client {
             const NAME: &'static str = $name;
             const DEFAULT_BASE_URL: &'static str = $base_url;
             const API_KEY_ENV: &'static str = $key_env;
@@ -984,7 +987,7 @@ macro_rules! platform_client {
             fn from_parts(
                 base_url: &str,
                 http: reqwest::Client,
-                mut state: $crate::transport::ClientState,
+                mut state: $crate::client::transport::ClientState,
             ) -> Self {
                 state.set_constraints(Operations::REQUEST_CONSTRAINTS);
                 Self {
@@ -993,7 +996,7 @@ macro_rules! platform_client {
             }
         }
 
-        $crate::transport::client_hooks!(Operations);
+        $crate::client::transport::client_hooks!(Operations);
     };
 }
 

@@ -65,7 +65,7 @@ use std::pin::Pin;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use crate::error::{Error, Result};
+use crate::client::error::{Error, Result};
 
 /// How many pages a listing fetches at most unless told otherwise.
 pub const DEFAULT_MAX_PAGES: usize = 1_000;

@@ -197,3 +197,40 @@ impl UpdateWebhookSubscriptionRequest {
         self
     }
 }
+
+/// Kirim.chat's lists page by cursor: `next_cursor` is sent back as `cursor` while `has_more`.
+#[cfg(feature = "kirim")]
+macro_rules! cursored {
+    ($builder:ty, $page:ty, $item:ty) => {
+        impl crate::client::pagination::PageRequest for $builder {
+            type Page = $page;
+            type Item = $item;
+            type Cursor = String;
+            fn at(self, cursor: &String) -> Self {
+                self.cursor(cursor.clone())
+            }
+            async fn fetch(self) -> crate::Result<Self::Page> {
+                Ok(self.send().await?.into_inner())
+            }
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                page.data
+            }
+            fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
+                page.has_more.then(|| page.next_cursor.clone()).flatten()
+            }
+        }
+    };
+}
+
+#[cfg(feature = "kirim")]
+cursored!(
+    builder::ListWebhookSubscriptions<'_>,
+    types::WebhookSubscriptionList,
+    types::WebhookSubscription
+);
+#[cfg(feature = "kirim")]
+cursored!(
+    builder::ListWebhookDeliveries<'_>,
+    types::WebhookDeliveryList,
+    types::WebhookDelivery
+);

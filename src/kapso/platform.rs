@@ -92,3 +92,40 @@ open_enum! {
         Failed = "failed",
     }
 }
+
+// Paging: both webhook lists answer `{data, meta: {page, per_page, total_pages, …}}`.
+super::page_numbered!(
+    builder::ListWhatsappPhoneNumberWebhooks<'_>,
+    types::WhatsappWebhookListResponse,
+    types::WhatsappWebhook,
+    |meta| Some(meta.page),
+    Some(meta.total_pages)
+);
+super::page_numbered!(
+    builder::ListWhatsappProjectWebhooks<'_>,
+    types::WhatsappWebhookListResponse,
+    types::WhatsappWebhook,
+    |meta| Some(meta.page),
+    Some(meta.total_pages)
+);
+
+/// The delivery log pages by cursor: `paging.cursors.after` is sent back as `after`; the last page
+/// has no `next` (or no `after` cursor).
+impl crate::client::pagination::PageRequest for builder::ListWebhookDeliveries<'_> {
+    type Page = types::WebhookDeliveryListResponse;
+    type Item = types::WebhookDelivery;
+    type Cursor = String;
+    fn at(self, cursor: &String) -> Self {
+        self.after(cursor.clone())
+    }
+    async fn fetch(self) -> crate::Result<Self::Page> {
+        Ok(self.send().await?.into_inner())
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.data
+    }
+    fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
+        page.paging.next.as_ref()?;
+        page.paging.cursors.as_ref()?.after.clone()
+    }
+}

@@ -1,14 +1,17 @@
 //! [`Error`]: what can go wrong when calling a platform, with the status and request id.
 
+mod pagination;
+
 use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::client::pagination::PaginationError;
 use crate::client::response::{self, HookFailure, LastOutcome, RateLimit, RawErrorResponse};
 use crate::client::validate::ValidationError;
+
+pub use pagination::PaginationError;
 
 /// The result of a chathooks client call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

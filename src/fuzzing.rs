@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use crate::client::response::RawErrorResponse;
+use crate::client::error::RawErrorResponse;
 use crate::Error;
 
 /// A platform, for [`error_answer`].
@@ -41,10 +41,10 @@ pub fn error_answer(
     match platform {
         #[cfg(feature = "kirim")]
         Platform::Kirim => {
-            crate::client::error::raw_api_error::<crate::kirim::types::ErrorEnvelope>(&raw)
+            crate::client::lifecycle::answer_error::<crate::kirim::types::ErrorEnvelope>(&raw)
         }
         #[cfg(feature = "kapso")]
-        Platform::Kapso => crate::client::error::raw_api_error::<crate::kapso::ErrorBody>(&raw),
+        Platform::Kapso => crate::client::lifecycle::answer_error::<crate::kapso::ErrorBody>(&raw),
     }
 }
 

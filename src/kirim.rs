@@ -48,11 +48,11 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 #[cfg(feature = "kirim")]
-use crate::client::error::{ErrorBody, ErrorFields};
+use crate::client::error::{ErrorFields, IntoErrorFields};
 use crate::open_enum::open_enum;
 
 #[cfg(feature = "kirim")]
-crate::client::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kirim.chat client.
     generated: "kirim",
     name: "Kirim.chat",
@@ -64,8 +64,8 @@ crate::client::transport::platform_client! {
 }
 
 #[cfg(feature = "kirim")]
-impl ErrorBody for types::ErrorEnvelope {
-    fn fields(self) -> ErrorFields {
+impl IntoErrorFields for types::ErrorEnvelope {
+    fn into_fields(self) -> ErrorFields {
         ErrorFields {
             kind: Some(self.error.type_),
             code: Some(self.error.code),

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::client::error::ErrorFields;
+use crate::client::error::{ErrorFields, IntoErrorFields};
 
 /// An error body from either Kapso API (legacy or Platform), as received.
 ///
@@ -100,8 +100,8 @@ impl Serialize for ErrorBody {
     }
 }
 
-impl crate::client::error::ErrorBody for ErrorBody {
-    fn fields(self) -> ErrorFields {
+impl IntoErrorFields for ErrorBody {
+    fn into_fields(self) -> ErrorFields {
         let message = match (self.error().or(self.text()), self.message()) {
             (Some(error), Some(message)) if error != message => Some(format!("{error}: {message}")),
             (Some(error), _) => Some(error.to_owned()),

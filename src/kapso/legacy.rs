@@ -41,7 +41,7 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-crate::client::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kapso client.
     generated: "kapso",
     name: "Kapso",

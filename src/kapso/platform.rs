@@ -54,7 +54,7 @@
 
 use crate::open_enum::open_enum;
 
-crate::client::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kapso Platform API client (`https://api.kapso.ai/platform/v1`).
     generated: "kapso_platform",
     name: "Kapso Platform",

@@ -79,7 +79,7 @@ fn lint_specs(root: &Path) -> bool {
     ok
 }
 
-/// Every request-side constraint that the client's pre-send check (`src/validate.rs`, fed by
+/// Every request-side constraint that the client's pre-send check (`src/client/validate/`, fed by
 /// `codegen/constraints.rs`) would not enforce, and every `pattern` it cannot compile.
 fn unenforced_constraints(file: &str, text: &str) -> Vec<String> {
     let found = match constraints::extract(text) {
@@ -215,7 +215,14 @@ components:
             .iter()
             .map(|r| (r.location, r.path.join("."), r.check.clone()))
             .collect();
-        assert!(summary.contains(&(Location::Query, "limit".into(), Check::Minimum(0.0, true))));
+        assert!(summary.contains(&(
+            Location::Query,
+            "limit".into(),
+            Check::Minimum {
+                value: 0.0,
+                exclusive: true
+            }
+        )));
         assert!(summary.contains(&(Location::Body, "name".into(), Check::MinLength(1))));
         assert!(summary.contains(&(Location::Body, "tags".into(), Check::MaxItems(3))));
         assert!(summary.contains(&(

@@ -128,6 +128,8 @@ pub fn consumers(chathooks: &Path) -> Vec<Consumer> {
                 "yaml_serde = \"0.10\"\n",
                 "prettyplease = \"0.3\"\n",
                 "syn = { version = \"3\", default-features = false, features = [\"parsing\", \"full\", \"printing\"] }\n",
+                "quote = \"1\"\n",
+                "proc-macro2 = \"1\"\n",
             ),
             source: BARE_PROGENITOR,
             build_script: Some(BARE_PROGENITOR_BUILD),

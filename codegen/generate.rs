@@ -10,9 +10,10 @@ use std::path::Path;
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
-/// A platform whose client is generated: its spec and the handwritten types that replace
-/// generated ones (open enums, secrets, the PATCH bodies that must be able to send `null`).
-pub struct Platform {
+/// A client generated from one spec: the spec's file stem, the cargo feature that compiles it and
+/// the handwritten types that replace generated ones (open enums, secrets, the PATCH bodies that
+/// must be able to send `null`).
+pub struct GeneratedClient {
     /// File stem: `kirim` reads `openapi/kirim.yaml` and writes `kirim.rs` (in `OUT_DIR` and in
     /// `tests/snapshots/`).
     pub name: &'static str,
@@ -30,9 +31,10 @@ enum Impl {
     FromStr,
 }
 
-/// Every platform chathooks knows, in a stable order.
-pub const PLATFORMS: &[Platform] = &[
-    Platform {
+/// Every client chathooks generates (Kirim.chat; Kapso's legacy API; Kapso's Platform API), in a
+/// stable order.
+pub const GENERATED_CLIENTS: &[GeneratedClient] = &[
+    GeneratedClient {
         name: "kirim",
         feature: "kirim",
         replacements: &[
@@ -59,7 +61,7 @@ pub const PLATFORMS: &[Platform] = &[
             ),
         ],
     },
-    Platform {
+    GeneratedClient {
         name: "kapso",
         feature: "kapso",
         replacements: &[
@@ -72,7 +74,7 @@ pub const PLATFORMS: &[Platform] = &[
             ("KapsoError", "crate::kapso::ErrorBody", &[]),
         ],
     },
-    Platform {
+    GeneratedClient {
         name: "kapso_platform",
         feature: "kapso",
         replacements: &[
@@ -115,13 +117,13 @@ impl fmt::Display for GenerateError {
 
 impl std::error::Error for GenerateError {}
 
-impl Platform {
+impl GeneratedClient {
     /// The spec's path relative to the crate root.
     pub fn spec_path(&self) -> String {
         format!("openapi/{}.yaml", self.name)
     }
 
-    /// The generator settings for this platform. Builder-style operations, our hooks for auth and
+    /// The generator settings for this client. Builder-style operations, our hooks for auth and
     /// transport, and the handwritten replacement types.
     pub fn settings(&self) -> GenerationSettings {
         let mut settings = GenerationSettings::new();

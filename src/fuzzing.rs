@@ -9,9 +9,9 @@ use http::{HeaderMap, StatusCode};
 use crate::client::error::RawErrorResponse;
 use crate::Error;
 
-/// A platform, for [`error_answer`].
+/// Whose error body an answer is read with, for [`error_answer`].
 #[derive(Clone, Copy, Debug)]
-pub enum Platform {
+pub enum ErrorFormat {
     /// Kirim.chat's error envelope.
     #[cfg(feature = "kirim")]
     Kirim,
@@ -21,9 +21,9 @@ pub enum Platform {
 }
 
 /// What the client makes of an error answer with this status, headers and body (as read by the
-/// transport hook: `truncated` at the cap, or `cut_short` by the connection) from `platform`.
+/// exec hook: `truncated` at the cap, or `cut_short` by the connection), read as `format` says.
 pub fn error_answer(
-    platform: Platform,
+    format: ErrorFormat,
     status: StatusCode,
     headers: HeaderMap,
     body: &[u8],
@@ -38,13 +38,15 @@ pub fn error_answer(
         cut_short,
         attempts,
     };
-    match platform {
+    match format {
         #[cfg(feature = "kirim")]
-        Platform::Kirim => {
+        ErrorFormat::Kirim => {
             crate::client::lifecycle::answer_error::<crate::kirim::types::ErrorEnvelope>(&raw)
         }
         #[cfg(feature = "kapso")]
-        Platform::Kapso => crate::client::lifecycle::answer_error::<crate::kapso::ErrorBody>(&raw),
+        ErrorFormat::Kapso => {
+            crate::client::lifecycle::answer_error::<crate::kapso::ErrorBody>(&raw)
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::client::error::{ConfigError, Error};
 use crate::client::hooks::ClientState;
 use crate::client::redact;
 use crate::client::retry::RetryPolicy;
+use crate::client::retry_loop::RetryLoop;
 use crate::secret::SecretString;
 
 /// `chathooks/<version>`, sent as `User-Agent` on every request.
@@ -287,13 +288,15 @@ impl<C: ApiClient> ClientBuilder<C> {
             auth_value,
             user_agent,
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-            retry: self.retry,
-            budget: Arc::default(),
-            body_caps: BodyCaps {
-                response: self.max_response_body_bytes,
-                error: self.max_error_body_bytes,
+            retrying: RetryLoop {
+                policy: self.retry,
+                budget: Arc::default(),
+                deadline: self.deadline,
+                body_caps: BodyCaps {
+                    response: self.max_response_body_bytes,
+                    error: self.max_error_body_bytes,
+                },
             },
-            deadline: self.deadline,
             basic_auth,
             idempotency_keys: C::IDEMPOTENCY_KEYS,
             // Set by the platform's `from_parts` from its generated table.

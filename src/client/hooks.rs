@@ -4,24 +4,21 @@
 //! - `pre` ([`ClientState::prepare`]): checks the request against the spec (`validate/`), then
 //!   puts the auth header, `User-Agent`, timeout and (Kirim.chat `POST`s) an `Idempotency-Key`
 //!   on it. Being a hook, it also applies to a caller-supplied `reqwest::Client`.
-//! - `exec` ([`ClientState::execute`]): **the retry loop**. It sends attempts (`attempt.rs`),
-//!   asks `retry.rs` whether and how long to wait after each failed one, stops at the call's
-//!   deadline, and hands the outcome back to the generated code as `lifecycle.rs` describes.
+//! - `exec` ([`ClientState::execute`]): runs the retry loop (`retry_loop.rs`) in a tracing span
+//!   and hands its outcome back to the generated code as `lifecycle.rs` describes.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 
-use crate::client::attempt::{self, Attempt, BodyCaps};
-use crate::client::error::RawErrorResponse;
-use crate::client::lifecycle::{self, HookFailure, LastOutcome};
-use crate::client::retry::{self, RetryBudget, RetryPolicy, TransportFailure};
+use crate::client::attempt::Attempt;
+use crate::client::lifecycle;
+#[cfg(feature = "tracing")]
+use crate::client::lifecycle::HookFailure;
+use crate::client::retry::IDEMPOTENCY_KEY;
+use crate::client::retry_loop::RetryLoop;
 use crate::client::validate::{self, ValidationError};
-
-/// The header that makes a `POST` safe to repeat (parsed once, at compile time).
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// What a generated client carries besides its base URL and `reqwest::Client`: the credentials,
 /// per-request settings, the retry policy and its budget. Built by
@@ -33,11 +30,8 @@ pub struct ClientState {
     pub(super) auth_value: HeaderValue,
     pub(super) user_agent: HeaderValue,
     pub(super) timeout: Duration,
-    pub(super) retry: RetryPolicy,
-    pub(super) budget: Arc<RetryBudget>,
-    pub(super) body_caps: BodyCaps,
-    /// `None`: no deadline.
-    pub(super) deadline: Option<Duration>,
+    /// The retry policy and budget, the call's deadline and each attempt's body caps.
+    pub(super) retrying: RetryLoop,
     /// `Authorization: Basic …` from credentials in the base URL (which is kept without them).
     pub(super) basic_auth: Option<HeaderValue>,
     pub(super) idempotency_keys: bool,
@@ -50,10 +44,10 @@ impl fmt::Debug for ClientState {
             .field("platform", &self.platform)
             .field("auth", &format_args!("{}: ***", self.auth_name))
             .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("retry", &self.retry)
-            .field("max_error_body_bytes", &self.body_caps.error)
-            .field("max_response_body_bytes", &self.body_caps.response)
+            .field("deadline", &self.retrying.deadline)
+            .field("retry", &self.retrying.policy)
+            .field("max_error_body_bytes", &self.retrying.body_caps.error)
+            .field("max_response_body_bytes", &self.retrying.body_caps.response)
             .field("basic_auth", &self.basic_auth.as_ref().map(|_| "***"))
             .finish()
     }
@@ -127,12 +121,13 @@ impl ClientState {
         #[cfg(feature = "tracing")]
         let (outcome, attempts) = {
             use tracing::Instrument;
-            self.send_with_retries(client, request)
+            self.retrying
+                .send(client, request)
                 .instrument(span.clone())
                 .await
         };
         #[cfg(not(feature = "tracing"))]
-        let (outcome, _) = self.send_with_retries(client, request).await;
+        let (outcome, _) = self.retrying.send(client, request).await;
         #[cfg(feature = "tracing")]
         {
             span.record("attempt", attempts);
@@ -164,128 +159,10 @@ impl ClientState {
             });
         }
         match outcome {
-            Attempt::Success(response) => {
-                self.budget.refund();
-                Ok(response)
-            }
+            Attempt::Success(response) => Ok(response),
             Attempt::Failure(raw) => Ok(lifecycle::failed_answer(raw)),
             Attempt::Refused(failure) => Ok(lifecycle::refused_answer(failure)),
             Attempt::Transport(e) => Err(e),
         }
-    }
-
-    /// The retry loop: sends attempts until one succeeds, fails for good, the retries run out or
-    /// the deadline passes; returns the last outcome and the number of attempts.
-    async fn send_with_retries(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-    ) -> (Attempt, u32) {
-        let replay_safe = retry::replay_safe(
-            request.method(),
-            request.headers().contains_key(&IDEMPOTENCY_KEY),
-        );
-        let deadline_at = self
-            .deadline
-            .and_then(|deadline| tokio::time::Instant::now().checked_add(deadline));
-        let mut template = request;
-        let mut attempts: u32 = 1;
-        // The outcome of the previous attempt, for a deadline that passes during the next one.
-        let mut last: Option<LastOutcome> = None;
-        loop {
-            let (this, next) = if attempts <= self.retry.max_retries {
-                match template.try_clone() {
-                    Some(copy) => (copy, Some(template)),
-                    None => (template, None),
-                }
-            } else {
-                (template, None)
-            };
-            let sent = attempt::send(client, this, self.body_caps, attempts);
-            let outcome = match deadline_at {
-                None => sent.await,
-                Some(at) => match tokio::time::timeout_at(at, sent).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => break (self.deadline_passed(attempts, last), attempts),
-                },
-            };
-            let Some(next) = next else {
-                break (outcome, attempts);
-            };
-            let wait = match &outcome {
-                Attempt::Success(_) | Attempt::Refused(_) => None,
-                Attempt::Failure(raw) => self.wait_after_status(raw, replay_safe),
-                Attempt::Transport(e) => match retry::classify_transport(e) {
-                    Some(TransportFailure::NotSent { timeout }) => Some((None, timeout)),
-                    Some(TransportFailure::MaybeSent { timeout }) if replay_safe => {
-                        Some((None, timeout))
-                    }
-                    _ => None,
-                },
-            };
-            let Some((retry_after, after_timeout)) = wait else {
-                break (outcome, attempts);
-            };
-            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(attempts));
-            if deadline_at.is_some_and(|at| tokio::time::Instant::now() + delay >= at) {
-                // The next attempt could not start in time: say so, with this one's error.
-                let last = match outcome {
-                    Attempt::Failure(raw) => Some(LastOutcome::Answer(raw)),
-                    Attempt::Transport(e) => Some(LastOutcome::Transport(e)),
-                    Attempt::Success(_) | Attempt::Refused(_) => None,
-                };
-                break (self.deadline_passed(attempts, last), attempts);
-            }
-            if !self.budget.try_acquire(after_timeout) {
-                break (outcome, attempts);
-            }
-            #[cfg(feature = "tracing")]
-            tracing::debug!(
-                attempt = attempts,
-                delay_ms = delay.as_millis() as u64,
-                "chathooks retrying"
-            );
-            last = match outcome {
-                Attempt::Failure(raw) => Some(LastOutcome::Answer(raw)),
-                Attempt::Transport(e) => Some(LastOutcome::Transport(e)),
-                Attempt::Success(_) | Attempt::Refused(_) => None,
-            };
-            tokio::time::sleep(delay).await;
-            template = next;
-            attempts += 1;
-        }
-    }
-
-    /// The outcome of a call whose deadline passed after `attempts` attempts.
-    fn deadline_passed(&self, attempts: u32, last: Option<LastOutcome>) -> Attempt {
-        Attempt::Refused(HookFailure::Deadline {
-            deadline: self.deadline.unwrap_or(Duration::MAX),
-            attempts,
-            last: std::sync::Mutex::new(last),
-        })
-    }
-
-    /// Whether and how long to wait after a non-success answer: `None` to give up, else the
-    /// server's `Retry-After` (if any) and whether the failure was a timeout.
-    fn wait_after_status(
-        &self,
-        raw: &RawErrorResponse,
-        replay_safe: bool,
-    ) -> Option<(Option<Duration>, bool)> {
-        if !retry::retryable_status(raw.status) {
-            return None;
-        }
-        if !replay_safe && !retry::status_did_nothing(raw.status) {
-            return None;
-        }
-        let retry_after = crate::client::response::retry_after(&raw.headers);
-        if retry_after.is_some_and(|wait| wait > self.retry.max_delay) {
-            // A cooldown longer than the cap: the caller decides (`ApiError::retry_after`).
-            return None;
-        }
-        Some((
-            retry_after,
-            raw.status == reqwest::StatusCode::REQUEST_TIMEOUT,
-        ))
     }
 }

@@ -14,8 +14,8 @@
 //!   │  3. Kirim.chat POST: an Idempotency-Key (once per call, so every attempt carries it)
 //!   ▼
 //! exec hook  hooks.rs  ClientState::execute — one tracing span per call
-//!   │  the retry loop (send_with_retries), within the call's deadline; retry.rs decides
-//!   │  what is retried and how long to wait, and keeps the per-client retry budget
+//!   │  retry_loop.rs: attempts until one succeeds, within the call's deadline; retry.rs
+//!   │  decides what is retried and how long to wait, and keeps the per-client retry budget
 //!   │   └─ each attempt: attempt.rs — send, refuse an answer from another origin (a
 //!   │      redirect), read the body within its cap (success: max_response_body_bytes,
 //!   │      refused beyond; error: max_error_body_bytes, kept and marked beyond)

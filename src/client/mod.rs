@@ -8,7 +8,8 @@
 //! | `api_client.rs` | the [`ApiClient`](transport::ApiClient) trait and `api_client!`, which declares a platform's `Client` |
 //! | `builder.rs` | [`ClientBuilder`](transport::ClientBuilder): settings, defaults, `build()` |
 //! | `base_url.rs` | the base-URL policy (`https`, or `http` to a loopback host; credentials) and `is_loopback` |
-//! | `hooks.rs` | [`ClientState`](transport::ClientState) and progenitor's two hooks: `pre` (check, authenticate) and `exec` (**the retry loop**, the deadline) |
+//! | `hooks.rs` | [`ClientState`](transport::ClientState) and progenitor's two hooks: `pre` (check, authenticate) and `exec` (send, in a tracing span) |
+//! | `retry_loop.rs` | **where a request is retried**: attempts until one succeeds, within the call's deadline |
 //! | `retry.rs` | what is retried and how long to wait; the retry budget |
 //! | `attempt.rs` | one attempt: send, refuse a redirect, read the body within its cap |
 //! | `lifecycle.rs` | the request's life as one story, and the bridges across progenitor's types |
@@ -29,6 +30,7 @@ pub mod pagination;
 pub(crate) mod redact;
 pub mod response;
 pub mod retry;
+pub(crate) mod retry_loop;
 pub mod validate;
 
 pub mod transport {

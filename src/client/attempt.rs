@@ -1,6 +1,6 @@
 //! One attempt: send the request, refuse an answer from another origin (a redirect the
 //! caller's `reqwest::Client` followed), and read the answer's body within its cap. Whether to
-//! try again is decided by the loop in `hooks.rs` with `retry.rs`.
+//! try again is decided by the loop in `retry_loop.rs` with `retry.rs`.
 
 use crate::client::error::{RawErrorResponse, RedirectError, TooLargeError};
 use crate::client::lifecycle::{self, HookFailure};

@@ -30,18 +30,18 @@ fn clients() {
         out_dir.display()
     );
     let mut failed = false;
-    for platform in generate::PLATFORMS {
+    for client in generate::GENERATED_CLIENTS {
         let feature = format!(
             "CARGO_FEATURE_{}",
-            platform.feature.to_uppercase().replace('-', "_")
+            client.feature.to_uppercase().replace('-', "_")
         );
         if std::env::var_os(feature).is_none() {
             continue;
         }
-        println!("cargo::rerun-if-changed={}", platform.spec_path());
-        match platform.generate_from(&root) {
+        println!("cargo::rerun-if-changed={}", client.spec_path());
+        match client.generate_from(&root) {
             Ok(code) => {
-                let path = out_dir.join(format!("{}.rs", platform.name));
+                let path = out_dir.join(format!("{}.rs", client.name));
                 if let Err(e) = std::fs::write(&path, code) {
                     println!("cargo::error=cannot write {}: {e}", path.display());
                     failed = true;

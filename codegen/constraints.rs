@@ -4,60 +4,30 @@
 //! but drops others (`maximum`, `maxLength`, `pattern`, `format: uri`). This walks every
 //! operation's parameters and JSON request body (following `$ref` and `allOf`, into `properties`,
 //! `items` and `additionalProperties`) and lists each constraint keyword with where it applies;
-//! `build.rs` turns the list into a static table that `src/validate.rs` checks in the client's
-//! `pre` hook, and `cargo xtask lint` fails on every constraint the checker does not enforce.
+//! [`Constraints::table`] emits the list, in the rule model it shares with the checker
+//! (`src/client/validate/rules.rs`), as the static table `src/client/validate/` checks in the
+//! client's `pre` hook, and `cargo xtask lint` fails on every constraint the checker does not enforce.
 //!
 //! Enforced: `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (OpenAPI 3.0 booleans),
 //! `minLength`, `maxLength`, `pattern` (regex-lite syntax), `minItems`, `maxItems`,
 //! `format: uri` (an absolute URL) and `x-chathooks-require-https: true` (an absolute `https` URL).
-//! Shared by `build.rs` and `xtask` through `#[path]`; depends only on yaml_serde.
+//! Shared by `build.rs` and `xtask` through `#[path]`; depends only on yaml_serde, syn, quote
+//! and proc-macro2.
 
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
 use yaml_serde::Value;
 
-/// Where a constrained value travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
-    /// A query-string parameter.
-    Query,
-    /// A header.
-    Header,
-    /// A field of the JSON body.
-    Body,
-}
+/// The rule model, one definition shared with the run-time checker (`src/client/validate/`).
+#[path = "../src/client/validate/rules.rs"]
+#[allow(dead_code)] // the checker's half (names, keywords) is not used here
+mod rules;
 
-/// One rule a value must keep.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Check {
-    /// `minimum` (with `exclusiveMinimum`).
-    Minimum(f64, bool),
-    /// `maximum` (with `exclusiveMaximum`).
-    Maximum(f64, bool),
-    /// `minLength`, in characters.
-    MinLength(u64),
-    /// `maxLength`, in characters.
-    MaxLength(u64),
-    /// `minItems`.
-    MinItems(u64),
-    /// `maxItems`.
-    MaxItems(u64),
-    /// `pattern`.
-    Pattern(String),
-    /// `format: uri`: an absolute URL.
-    Uri,
-    /// `x-chathooks-require-https`: an absolute `https` URL.
-    HttpsUri,
-}
-
-/// A constraint on one value of one operation's request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rule {
-    /// Where the value travels.
-    pub location: Location,
-    /// The parameter name, or the body path (`"[]"` is every array item, `"{}"` every map value).
-    pub path: Vec<String>,
-    /// The rule.
-    pub check: Check,
-}
+pub use rules::Location;
+/// One rule a value must keep, as extracted (owned text).
+pub type Check = rules::Check<String>;
+/// A constraint on one value of one operation's request, as extracted (owned text).
+pub type Rule = rules::Rule<Vec<String>, String>;
 
 /// Every operation's request constraints, and what the checker would not enforce.
 #[derive(Debug, Default)]
@@ -277,10 +247,16 @@ impl<'a> Walker<'a> {
         };
         let flag_bool = |key: &str| schema.get(key).and_then(Value::as_bool).unwrap_or(false);
         if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-            push(Check::Minimum(min, flag_bool("exclusiveMinimum")));
+            push(Check::Minimum {
+                value: min,
+                exclusive: flag_bool("exclusiveMinimum"),
+            });
         }
         if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-            push(Check::Maximum(max, flag_bool("exclusiveMaximum")));
+            push(Check::Maximum {
+                value: max,
+                exclusive: flag_bool("exclusiveMaximum"),
+            });
         }
         let count = |key: &str| schema.get(key).and_then(Value::as_u64);
         if let Some(n) = count("minLength") {
@@ -355,42 +331,138 @@ impl<'a> Walker<'a> {
 }
 
 impl Constraints {
-    /// Rust source: an `impl Client` with `REQUEST_CONSTRAINTS`, the table `src/validate.rs` reads.
-    pub fn to_rust(&self) -> String {
-        let mut out = String::from(
-            "impl Client {\n\
-             /// The request constraints of each operation, extracted from the spec by\n\
-             /// `codegen/constraints.rs`; checked before sending by `crate::validate`.\n\
-             pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[\n",
-        );
+    /// The table `crate::validate` checks requests against, as an item of the generated code: an
+    /// `impl Client` with `REQUEST_CONSTRAINTS`, built as tokens from the shared rule model (each
+    /// [`Rule`] becomes the expression that constructs it at run time).
+    pub fn table(&self) -> Result<syn::Item, String> {
+        let mut operations = Vec::with_capacity(self.operations.len());
         for (id, rules) in &self.operations {
-            out.push_str(&format!(
-                "crate::validate::Operation {{ id: {id:?}, rules: &[\n"
-            ));
-            for rule in rules {
-                let check = match &rule.check {
-                    Check::Minimum(v, e) => {
-                        format!("Minimum {{ value: {v:?}_f64, exclusive: {e} }}")
-                    }
-                    Check::Maximum(v, e) => {
-                        format!("Maximum {{ value: {v:?}_f64, exclusive: {e} }}")
-                    }
-                    Check::MinLength(n) => format!("MinLength({n})"),
-                    Check::MaxLength(n) => format!("MaxLength({n})"),
-                    Check::MinItems(n) => format!("MinItems({n})"),
-                    Check::MaxItems(n) => format!("MaxItems({n})"),
-                    Check::Pattern(p) => format!("Pattern({p:?})"),
-                    Check::Uri => "Uri".to_owned(),
-                    Check::HttpsUri => "HttpsUri".to_owned(),
-                };
-                out.push_str(&format!(
-                    "crate::validate::Rule {{ location: crate::validate::Location::{:?}, path: &{:?}, check: crate::validate::Check::{check} }},\n",
-                    rule.location, rule.path
-                ));
-            }
-            out.push_str("] },\n");
+            let rules = rules
+                .iter()
+                .map(rule_tokens)
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(|e| format!("{id}: {e}"))?;
+            operations.push(quote! {
+                crate::validate::Operation { id: #id, rules: &[#(#rules),*] }
+            });
         }
-        out.push_str("];\n}\n");
-        out
+        syn::parse2(quote! {
+            impl Client {
+                /// The request constraints of each operation, extracted from the spec by
+                /// `codegen/constraints.rs`; checked before sending by `crate::validate`.
+                pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[
+                    #(#operations),*
+                ];
+            }
+        })
+        .map_err(|e| format!("the constraint table does not parse: {e}"))
+    }
+}
+
+/// The expression that constructs `rule` in the generated table.
+fn rule_tokens(rule: &Rule) -> Result<TokenStream, String> {
+    let location = Ident::new(
+        match rule.location {
+            Location::Query => "Query",
+            Location::Header => "Header",
+            Location::Body => "Body",
+        },
+        Span::call_site(),
+    );
+    let path = &rule.path;
+    let check = match &rule.check {
+        Check::Minimum { value, exclusive } => {
+            let value = float(*value)?;
+            quote!(Minimum { value: #value, exclusive: #exclusive })
+        }
+        Check::Maximum { value, exclusive } => {
+            let value = float(*value)?;
+            quote!(Maximum { value: #value, exclusive: #exclusive })
+        }
+        Check::MinLength(n) => count("MinLength", *n),
+        Check::MaxLength(n) => count("MaxLength", *n),
+        Check::MinItems(n) => count("MinItems", *n),
+        Check::MaxItems(n) => count("MaxItems", *n),
+        Check::Pattern(pattern) => quote!(Pattern(#pattern)),
+        Check::Uri => quote!(Uri),
+        Check::HttpsUri => quote!(HttpsUri),
+    };
+    Ok(quote! {
+        crate::validate::Rule {
+            location: crate::validate::Location::#location,
+            path: &[#(#path),*],
+            check: crate::validate::Check::#check,
+        }
+    })
+}
+
+/// `Variant(n)`, with `n` an unsuffixed integer literal.
+fn count(variant: &str, n: u64) -> TokenStream {
+    let variant = Ident::new(variant, Span::call_site());
+    let n = Literal::u64_unsuffixed(n);
+    quote!(#variant(#n))
+}
+
+/// A bound as a float expression (`1.0`, `-0.5`); a spec's `.inf` or `.nan` is an error.
+fn float(value: f64) -> Result<TokenStream, String> {
+    if !value.is_finite() {
+        return Err(format!("the bound {value} is not a finite number"));
+    }
+    let magnitude = Literal::f64_unsuffixed(value.abs());
+    Ok(match value.is_sign_negative() && value != 0.0 {
+        true => quote!(-#magnitude),
+        false => quote!(#magnitude),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things:
+    get:
+      operationId: list_things
+      parameters:
+        - {name: offset, in: query, schema: {type: number, minimum: -2.5, exclusiveMinimum: true}}
+        - {name: name, in: query, schema: {type: string, maxLength: 3, pattern: '^"a\b'}}
+      responses: {'204': {description: ok}}
+"#;
+
+    /// The emitted table, as the generated file shows it.
+    fn shown(constraints: &Constraints) -> Result<String, String> {
+        let item = constraints.table()?;
+        let mut file: syn::File = syn::parse_str("").map_err(|e| e.to_string())?;
+        file.items.push(item);
+        Ok(prettyplease::unparse(&file))
+    }
+
+    #[test]
+    fn the_table_constructs_each_rule_of_the_shared_model() {
+        let table = shown(&extract(SPEC).unwrap()).unwrap();
+        for expected in [
+            "pub(crate) const REQUEST_CONSTRAINTS: &'static [crate::validate::Operation] = &[",
+            "id: \"list_things\",",
+            "location: crate::validate::Location::Query,",
+            "path: &[\"offset\"],",
+            "check: crate::validate::Check::Minimum {",
+            "value: -2.5,",
+            "exclusive: true,",
+            "check: crate::validate::Check::MaxLength(3),",
+            r#"check: crate::validate::Check::Pattern("^\"a\\b"),"#,
+        ] {
+            assert!(table.contains(expected), "{expected}\n{table}");
+        }
+    }
+
+    #[test]
+    fn a_bound_that_is_not_a_finite_number_is_an_error() {
+        let spec = SPEC.replace("minimum: -2.5", "minimum: .inf");
+        let err = shown(&extract(&spec).unwrap()).unwrap_err();
+        assert!(err.starts_with("list_things: "), "{err}");
+        assert!(err.contains("not a finite number"), "{err}");
     }
 }

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use crate::response::RawErrorResponse;
+use crate::client::error::RawErrorResponse;
 use crate::Error;
 
-/// A platform, for [`error_answer`].
+/// Whose error body an answer is read with, for [`error_answer`].
 #[derive(Clone, Copy, Debug)]
-pub enum Platform {
+pub enum ErrorFormat {
     /// Kirim.chat's error envelope.
     #[cfg(feature = "kirim")]
     Kirim,
@@ -21,9 +21,9 @@ pub enum Platform {
 }
 
 /// What the client makes of an error answer with this status, headers and body (as read by the
-/// transport hook: `truncated` at the cap, or `cut_short` by the connection) from `platform`.
+/// exec hook: `truncated` at the cap, or `cut_short` by the connection), read as `format` says.
 pub fn error_answer(
-    platform: Platform,
+    format: ErrorFormat,
     status: StatusCode,
     headers: HeaderMap,
     body: &[u8],
@@ -38,11 +38,15 @@ pub fn error_answer(
         cut_short,
         attempts,
     };
-    match platform {
+    match format {
         #[cfg(feature = "kirim")]
-        Platform::Kirim => crate::error::raw_api_error::<crate::kirim::types::ErrorEnvelope>(&raw),
+        ErrorFormat::Kirim => {
+            crate::client::lifecycle::answer_error::<crate::kirim::types::ErrorEnvelope>(&raw)
+        }
         #[cfg(feature = "kapso")]
-        Platform::Kapso => crate::error::raw_api_error::<crate::kapso::ErrorBody>(&raw),
+        ErrorFormat::Kapso => {
+            crate::client::lifecycle::answer_error::<crate::kapso::ErrorBody>(&raw)
+        }
     }
 }
 
@@ -62,18 +66,18 @@ pub fn kirim_decode_error(body: &[u8]) -> Option<Error> {
 
 /// The wait a `Retry-After` header asks for.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    crate::response::retry_after(headers)
+    crate::client::response::retry_after(headers)
 }
 
 /// `text` with its secrets masked, as the crate's `Debug` and `Display` show bodies.
 pub fn redact(text: &str) -> String {
-    crate::redact::text(text).into_owned()
+    crate::client::redact::text(text).into_owned()
 }
 
 /// The request-body check of every operation of every enabled platform, on `body`: the
 /// one-pass check and the `Value` walk it stands for must agree; `Err` says where they do not.
 pub fn body_check_agrees(body: &[u8]) -> Result<(), String> {
-    let tables: [&'static [crate::validate::Operation]; 3] = [
+    let tables: [&'static [crate::client::validate::Operation]; 3] = [
         #[cfg(feature = "kirim")]
         crate::kirim::Operations::REQUEST_CONSTRAINTS,
         #[cfg(not(feature = "kirim"))]
@@ -88,7 +92,8 @@ pub fn body_check_agrees(body: &[u8]) -> Result<(), String> {
         &[],
     ];
     for operation in tables.into_iter().flatten() {
-        let (fast, reference) = crate::validate::body_check_both_ways(operation.rules, body);
+        let (fast, reference) =
+            crate::client::validate::body_check_both_ways(operation.rules, body);
         if fast != reference {
             return Err(format!(
                 "{}: the one-pass check found {fast:?}, the Value walk {reference:?}",

@@ -48,11 +48,11 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 #[cfg(feature = "kirim")]
-use crate::error::{ErrorBody, ErrorFields};
+use crate::client::error::{ErrorFields, IntoErrorFields};
 use crate::open_enum::open_enum;
 
 #[cfg(feature = "kirim")]
-crate::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kirim.chat client.
     generated: "kirim",
     name: "Kirim.chat",
@@ -64,8 +64,8 @@ crate::transport::platform_client! {
 }
 
 #[cfg(feature = "kirim")]
-impl ErrorBody for types::ErrorEnvelope {
-    fn fields(self) -> ErrorFields {
+impl IntoErrorFields for types::ErrorEnvelope {
+    fn into_fields(self) -> ErrorFields {
         ErrorFields {
             kind: Some(self.error.type_),
             code: Some(self.error.code),
@@ -197,3 +197,40 @@ impl UpdateWebhookSubscriptionRequest {
         self
     }
 }
+
+/// Kirim.chat's lists page by cursor: `next_cursor` is sent back as `cursor` while `has_more`.
+#[cfg(feature = "kirim")]
+macro_rules! cursored {
+    ($builder:ty, $page:ty, $item:ty) => {
+        impl crate::client::pagination::PageRequest for $builder {
+            type Page = $page;
+            type Item = $item;
+            type Cursor = String;
+            fn at(self, cursor: &String) -> Self {
+                self.cursor(cursor.clone())
+            }
+            async fn fetch(self) -> crate::Result<Self::Page> {
+                Ok(self.send().await?.into_inner())
+            }
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                page.data
+            }
+            fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
+                page.has_more.then(|| page.next_cursor.clone()).flatten()
+            }
+        }
+    };
+}
+
+#[cfg(feature = "kirim")]
+cursored!(
+    builder::ListWebhookSubscriptions<'_>,
+    types::WebhookSubscriptionList,
+    types::WebhookSubscription
+);
+#[cfg(feature = "kirim")]
+cursored!(
+    builder::ListWebhookDeliveries<'_>,
+    types::WebhookDeliveryList,
+    types::WebhookDelivery
+);

@@ -34,30 +34,36 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Where things are
+//!
+//! Arrows point one way: a platform module uses the client plumbing, never the reverse, and
+//! receiving needs neither.
+//!
+//! | source | what it holds |
+//! |---|---|
+//! | `src/kirim.rs`, `src/kapso/` | each platform's vocabulary (open enums shared with receiving), its `Client` (declared around the generated code) and its own page requests |
+//! | `src/client/` | the plumbing every client shares, private, re-exported as [`transport`], [`retry`], [`validate`], [`pagination`], [`response`] and the errors at the root; its `lifecycle.rs` tells how a call travels, `retry_loop.rs` is where a request is retried |
+//! | `src/webhooks/` | receiving: verify a delivery (`verify.rs` per platform), parse it (`events.rs`), dedupe, the Redis inbox |
+//! | `src/testing/` | the fakes of the platforms' APIs |
+//! | `src/secret.rs`, `src/open_enum.rs` | [`SecretString`] and the open string enums, shared by both sides |
+//! | `codegen/`, `build.rs` | the code generator (progenitor over `openapi/*.yaml`), shared with `cargo xtask regen`; the request constraints table, in the rule model `src/client/validate/rules.rs` shares with the checker |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+// The client plumbing (private; its public parts are re-exported below).
 #[cfg(feature = "client")]
-mod error;
+mod client;
 /// Entry points for the fuzz targets (`fuzz/`); not part of the API.
 #[cfg(feature = "client")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(any(feature = "client", feature = "webhooks"))]
 mod open_enum;
-#[cfg(feature = "client")]
-pub mod pagination;
-#[cfg(feature = "client")]
-mod redact;
-#[cfg(feature = "client")]
-pub mod response;
-#[cfg(feature = "client")]
-pub mod retry;
 mod secret;
+
 #[cfg(feature = "client")]
-pub mod transport;
-#[cfg(feature = "client")]
-pub mod validate;
+pub use client::{pagination, response, retry, transport, validate};
 
 #[cfg(any(feature = "kapso", feature = "webhooks"))]
 pub mod kapso;
@@ -74,7 +80,7 @@ pub mod webhooks;
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
-pub use error::{
+pub use client::error::{
     ApiError, ConfigError, DeadlineError, DecodeError, Error, RedirectError, Result, TooLargeError,
 };
 #[cfg(feature = "client")]

@@ -78,9 +78,9 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
         NAMES[1..4].iter().any(|n| headers.contains_key(*n))
     );
 
-    for platform in [fuzzing::Platform::Kirim, fuzzing::Platform::Kapso] {
+    for format in [fuzzing::ErrorFormat::Kirim, fuzzing::ErrorFormat::Kapso] {
         let cut = (truncated, cut_short);
-        let error = fuzzing::error_answer(platform, status, headers.clone(), &body, cut, attempts);
+        let error = fuzzing::error_answer(format, status, headers.clone(), &body, cut, attempts);
         let Error::Api(api) = &error else {
             panic!("an error answer must be Error::Api: {error:?}")
         };

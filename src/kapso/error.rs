@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::error::ErrorFields;
+use crate::client::error::{ErrorFields, IntoErrorFields};
 
 /// An error body from either Kapso API (legacy or Platform), as received.
 ///
@@ -83,7 +83,7 @@ impl ErrorBody {
 impl fmt::Debug for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ErrorBody")
-            .field(&crate::redact::value(&self.raw))
+            .field(&crate::client::redact::value(&self.raw))
             .finish()
     }
 }
@@ -100,8 +100,8 @@ impl Serialize for ErrorBody {
     }
 }
 
-impl crate::error::ErrorBody for ErrorBody {
-    fn fields(self) -> ErrorFields {
+impl IntoErrorFields for ErrorBody {
+    fn into_fields(self) -> ErrorFields {
         let message = match (self.error().or(self.text()), self.message()) {
             (Some(error), Some(message)) if error != message => Some(format!("{error}: {message}")),
             (Some(error), _) => Some(error.to_owned()),

@@ -41,7 +41,7 @@
 //! (`…` is `/whatsapp_configs/{whatsapp_config_id}`.) Kapso's documented examples disagree with
 //! each other, so every field of [`types::WhatsappWebhook`] but `id` is optional.
 
-crate::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kapso client.
     generated: "kapso",
     name: "Kapso",
@@ -50,3 +50,12 @@ crate::transport::platform_client! {
     base_url_env: "KAPSO_BASE_URL",
     auth_header: |api_key| super::api_key_header(api_key),
 }
+
+// Paging: `meta` and its fields are optional (Kapso's examples disagree).
+super::page_numbered!(
+    builder::ListWhatsappWebhooks<'_>,
+    types::WhatsappWebhookList,
+    types::WhatsappWebhook,
+    |meta| meta.as_ref().and_then(|m| m.page),
+    meta.as_ref().and_then(|m| m.total_pages)
+);

@@ -32,6 +32,55 @@ fn api_key_header(api_key: &str) -> (reqwest::header::HeaderName, String) {
     )
 }
 
+/// Kapso's page numbers (both APIs): the page after `this` (the page the response says it is,
+/// else the one asked for, else 1), until `total_pages`; an empty page also ends the listing.
+#[cfg(feature = "kapso")]
+fn next_page(
+    this: Option<i64>,
+    total_pages: Option<i64>,
+    current: Option<&std::num::NonZeroU32>,
+    empty: bool,
+) -> Option<std::num::NonZeroU32> {
+    let this = this.or(current.map(|p| i64::from(p.get()))).unwrap_or(1);
+    if this >= total_pages? || empty {
+        return None;
+    }
+    u32::try_from(this + 1)
+        .ok()
+        .and_then(std::num::NonZeroU32::new)
+}
+
+/// Declares a page-numbered Kapso list (either API): `page` (from 1) until the `total_pages` its
+/// `meta` tells, read by the two expressions given.
+#[cfg(feature = "kapso")]
+macro_rules! page_numbered {
+    ($builder:ty, $page:ty, $item:ty, |$meta:ident| $this:expr, $total:expr) => {
+        impl crate::client::pagination::PageRequest for $builder {
+            type Page = $page;
+            type Item = $item;
+            type Cursor = std::num::NonZeroU32;
+            fn at(self, page: &std::num::NonZeroU32) -> Self {
+                self.page(*page)
+            }
+            async fn fetch(self) -> crate::Result<Self::Page> {
+                Ok(self.send().await?.into_inner())
+            }
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                page.data
+            }
+            fn next_cursor(
+                page: &Self::Page,
+                current: Option<&std::num::NonZeroU32>,
+            ) -> Option<std::num::NonZeroU32> {
+                let $meta = &page.meta;
+                $crate::kapso::next_page($this, $total, current, page.data.is_empty())
+            }
+        }
+    };
+}
+#[cfg(feature = "kapso")]
+use page_numbered;
+
 open_enum! {
     /// A Kapso webhook event name, for both APIs and for receiving. Kapso's docs name the ones
     /// below (phone-number events, then project events); older examples use `messages`,

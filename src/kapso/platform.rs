@@ -54,7 +54,7 @@
 
 use crate::open_enum::open_enum;
 
-crate::transport::platform_client! {
+crate::client::api_client::api_client! {
     /// The Kapso Platform API client (`https://api.kapso.ai/platform/v1`).
     generated: "kapso_platform",
     name: "Kapso Platform",
@@ -90,5 +90,42 @@ open_enum! {
         Delivered = "delivered",
         /// Gave up after the last retry.
         Failed = "failed",
+    }
+}
+
+// Paging: both webhook lists answer `{data, meta: {page, per_page, total_pages, …}}`.
+super::page_numbered!(
+    builder::ListWhatsappPhoneNumberWebhooks<'_>,
+    types::WhatsappWebhookListResponse,
+    types::WhatsappWebhook,
+    |meta| Some(meta.page),
+    Some(meta.total_pages)
+);
+super::page_numbered!(
+    builder::ListWhatsappProjectWebhooks<'_>,
+    types::WhatsappWebhookListResponse,
+    types::WhatsappWebhook,
+    |meta| Some(meta.page),
+    Some(meta.total_pages)
+);
+
+/// The delivery log pages by cursor: `paging.cursors.after` is sent back as `after`; the last page
+/// has no `next` (or no `after` cursor).
+impl crate::client::pagination::PageRequest for builder::ListWebhookDeliveries<'_> {
+    type Page = types::WebhookDeliveryListResponse;
+    type Item = types::WebhookDelivery;
+    type Cursor = String;
+    fn at(self, cursor: &String) -> Self {
+        self.after(cursor.clone())
+    }
+    async fn fetch(self) -> crate::Result<Self::Page> {
+        Ok(self.send().await?.into_inner())
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.data
+    }
+    fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
+        page.paging.next.as_ref()?;
+        page.paging.cursors.as_ref()?.after.clone()
     }
 }

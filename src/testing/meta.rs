@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::delivery::attempt::{self, Outgoing, ANSWER_TIMEOUT};
 use super::delivery::{Attempt, DeliverError, DeliveryOutcome, DeliveryRecord};
 use super::ids::{random_chars, uuid};
-use crate::transport::is_loopback;
+use crate::client::base_url::is_loopback;
 use crate::webhooks::meta;
 
 /// Sends what Meta sends to a webhook endpoint, signed with an app secret.

@@ -2372,7 +2372,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2380,7 +2380,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["per_page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2388,7 +2388,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["per_page"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -2406,7 +2406,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2414,7 +2414,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -2422,7 +2422,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2430,7 +2430,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -2438,7 +2438,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2446,7 +2446,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },
@@ -2464,7 +2464,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2472,7 +2472,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -2480,7 +2480,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2488,7 +2488,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -2496,7 +2496,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -2504,7 +2504,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },

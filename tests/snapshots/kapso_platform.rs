@@ -4702,7 +4702,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["per_page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4710,7 +4710,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4733,7 +4733,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4741,7 +4741,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -4749,7 +4749,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4757,7 +4757,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -4765,7 +4765,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4773,7 +4773,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },
@@ -4791,7 +4791,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4799,7 +4799,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -4807,7 +4807,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4815,7 +4815,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -4823,7 +4823,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4831,7 +4831,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },
@@ -4844,7 +4844,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4852,7 +4852,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["per_page"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4870,7 +4870,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4878,7 +4878,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -4886,7 +4886,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4894,7 +4894,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -4902,7 +4902,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4910,7 +4910,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },
@@ -4928,7 +4928,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4936,7 +4936,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "buffer_window_seconds"],
                     check: crate::validate::Check::Maximum {
-                        value: 60.0_f64,
+                        value: 60.0,
                         exclusive: false,
                     },
                 },
@@ -4944,7 +4944,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4952,7 +4952,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "max_buffer_size"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -4960,7 +4960,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4968,7 +4968,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["whatsapp_webhook", "inactivity_minutes"],
                     check: crate::validate::Check::Maximum {
-                        value: 1440.0_f64,
+                        value: 1440.0,
                         exclusive: false,
                     },
                 },
@@ -4981,7 +4981,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4989,7 +4989,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },

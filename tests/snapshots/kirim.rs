@@ -4053,7 +4053,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4061,7 +4061,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },
@@ -4104,7 +4104,7 @@ impl Client {
                     location: crate::validate::Location::Body,
                     path: &["expires_in_hours"],
                     check: crate::validate::Check::Minimum {
-                        value: 0.0_f64,
+                        value: 0.0,
                         exclusive: true,
                     },
                 },
@@ -4117,7 +4117,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Minimum {
-                        value: 1.0_f64,
+                        value: 1.0,
                         exclusive: false,
                     },
                 },
@@ -4125,7 +4125,7 @@ impl Client {
                     location: crate::validate::Location::Query,
                     path: &["limit"],
                     check: crate::validate::Check::Maximum {
-                        value: 100.0_f64,
+                        value: 100.0,
                         exclusive: false,
                     },
                 },

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn snapshot_path(root: &Path, platform: &generate::Platform) -> PathBuf {
+fn snapshot_path(root: &Path, platform: &generate::GeneratedClient) -> PathBuf {
     root.join("tests/snapshots")
         .join(format!("{}.rs", platform.name))
 }
@@ -61,7 +61,7 @@ fn exit(ok: bool) -> ExitCode {
 /// Runs our spec rules over every platform's spec; prints each finding.
 fn lint_specs(root: &Path) -> bool {
     let mut ok = true;
-    for platform in generate::PLATFORMS {
+    for platform in generate::GENERATED_CLIENTS {
         let file = platform.spec_path();
         let findings = match std::fs::read_to_string(root.join(&file)) {
             Ok(text) => {
@@ -79,7 +79,7 @@ fn lint_specs(root: &Path) -> bool {
     ok
 }
 
-/// Every request-side constraint that the client's pre-send check (`src/validate.rs`, fed by
+/// Every request-side constraint that the client's pre-send check (`src/client/validate/`, fed by
 /// `codegen/constraints.rs`) would not enforce, and every `pattern` it cannot compile.
 fn unenforced_constraints(file: &str, text: &str) -> Vec<String> {
     let found = match constraints::extract(text) {
@@ -108,7 +108,7 @@ fn unenforced_constraints(file: &str, text: &str) -> Vec<String> {
 
 fn regen(root: &Path) -> bool {
     let mut ok = true;
-    for platform in generate::PLATFORMS {
+    for platform in generate::GENERATED_CLIENTS {
         let path = snapshot_path(root, platform);
         match platform.generate_from(root) {
             Ok(code) => {
@@ -135,7 +135,7 @@ fn regen(root: &Path) -> bool {
 
 fn check(root: &Path) -> bool {
     let mut ok = true;
-    for platform in generate::PLATFORMS {
+    for platform in generate::GENERATED_CLIENTS {
         let path = snapshot_path(root, platform);
         match platform.generate_from(root) {
             Ok(code) => match std::fs::read_to_string(&path) {
@@ -215,7 +215,14 @@ components:
             .iter()
             .map(|r| (r.location, r.path.join("."), r.check.clone()))
             .collect();
-        assert!(summary.contains(&(Location::Query, "limit".into(), Check::Minimum(0.0, true))));
+        assert!(summary.contains(&(
+            Location::Query,
+            "limit".into(),
+            Check::Minimum {
+                value: 0.0,
+                exclusive: true
+            }
+        )));
         assert!(summary.contains(&(Location::Body, "name".into(), Check::MinLength(1))));
         assert!(summary.contains(&(Location::Body, "tags".into(), Check::MaxItems(3))));
         assert!(summary.contains(&(
@@ -247,7 +254,7 @@ components:
     #[test]
     fn the_real_specs_have_nothing_unenforced() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for platform in super::generate::PLATFORMS {
+        for platform in super::generate::GENERATED_CLIENTS {
             let file = platform.spec_path();
             let text = std::fs::read_to_string(root.join(&file)).unwrap();
             assert_eq!(unenforced_constraints(&file, &text), Vec::<String>::new());
@@ -257,11 +264,11 @@ components:
 
 #[cfg(test)]
 mod tests {
-    use super::generate::PLATFORMS;
+    use super::generate::GENERATED_CLIENTS;
 
     #[test]
     fn a_broken_spec_is_an_error_naming_the_file_not_a_panic() {
-        let platform = &PLATFORMS[0];
+        let platform = &GENERATED_CLIENTS[0];
         let missing_version = "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n";
         let err = platform
             .generate("openapi/broken.yaml", missing_version)
@@ -296,7 +303,7 @@ paths:
 
     #[test]
     fn openapi_3_1_is_refused_with_a_reason() {
-        let err = PLATFORMS[1]
+        let err = GENERATED_CLIENTS[1]
             .generate(
                 "x.yaml",
                 "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n",

@@ -2,7 +2,7 @@
 //! `chathooks::testing`), whose stdin takes event types to deliver.
 
 use chathooks::testing::{samples, DeliveryRecord, FakeKapso, FakeKirim};
-use chathooks::transport::Platform as _;
+use chathooks::transport::ApiClient as _;
 use clap::Args;
 use serde_json::json;
 

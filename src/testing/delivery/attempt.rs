@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::transport::is_loopback;
+use crate::client::base_url::is_loopback;
 
 /// The per-attempt answer timeout both platforms document (10 s).
 pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);

@@ -11,7 +11,7 @@ mod table;
 use std::path::PathBuf;
 
 use chathooks::kapso::WebhookEvent;
-use chathooks::transport::{ClientBuilder, Platform as ClientConfig};
+use chathooks::transport::{ApiClient, ClientBuilder};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ impl Connection {
     /// A client of API `C`: the key from `--api-key-file` or `C`'s key variable
     /// (`KIRIM_API_KEY`, `KAPSO_API_KEY`), the base URL from `--base-url` or `C`'s base-URL
     /// variable (`KIRIM_BASE_URL`, `KAPSO_BASE_URL`, `KAPSO_PLATFORM_BASE_URL`), else production.
-    fn client<C: ClientConfig>(&self) -> Result<C, Failure> {
+    fn client<C: ApiClient>(&self) -> Result<C, Failure> {
         let mut builder = ClientBuilder::<C>::new().api_key(self.api_key(C::API_KEY_ENV)?);
         if let Some(url) = self.base_url(C::BASE_URL_ENV) {
             builder = builder.base_url(url);

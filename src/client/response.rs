@@ -17,17 +17,14 @@
 //! # }
 //! ```
 
-use std::cell::RefCell;
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderValue};
-use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
 /// The header that identifies a request (Kirim documents `X-Request-Id`).
 pub(crate) const REQUEST_ID: &str = "x-request-id";
 /// [`REQUEST_ID`] as a header name, so that a look-up on every answer does not parse the name.
-static REQUEST_ID_NAME: reqwest::header::HeaderName =
+pub(crate) static REQUEST_ID_NAME: reqwest::header::HeaderName =
     reqwest::header::HeaderName::from_static(REQUEST_ID);
 const RATE_LIMIT_LIMIT: &str = "x-ratelimit-limit";
 const RATE_LIMIT_REMAINING: &str = "x-ratelimit-remaining";
@@ -120,148 +117,10 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// A non-success response, read (up to the configured cap) by the transport hook and carried to
-/// [`crate::Error`] inside a body-read error ([`HookFailure::Answer`]): the generated code would
-/// otherwise lose the status and headers when the body does not fit the documented error schema.
-#[derive(Debug)]
-pub(crate) struct RawErrorResponse {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: bytes::Bytes,
-    /// The body was longer than the cap and was cut there.
-    pub(crate) truncated: bool,
-    /// The connection ended before the whole body arrived: `body` is what did.
-    pub(crate) cut_short: bool,
-    /// How many times the request was sent.
-    pub(crate) attempts: u32,
-}
-
-/// What the transport hook hands on to [`crate::Error`]'s conversion inside a body-read error,
-/// when the generated code must not see the answer as it is. Its `Display` shows no body.
-#[derive(Debug)]
-pub(crate) enum HookFailure {
-    /// A non-success answer, its body read up to the cap.
-    Answer(RawErrorResponse),
-    /// A success answer whose body is over `max_response_body_bytes`.
-    TooLarge(crate::error::TooLargeError),
-    /// An answer from another origin than the request's.
-    Redirected(crate::error::RedirectError),
-    /// The call's deadline passed.
-    Deadline {
-        deadline: Duration,
-        attempts: u32,
-        /// The last complete attempt's outcome, taken out by the conversion.
-        last: std::sync::Mutex<Option<LastOutcome>>,
-    },
-}
-
-/// The outcome of the last complete attempt before a deadline.
-#[derive(Debug)]
-pub(crate) enum LastOutcome {
-    /// An answer that would have been retried.
-    Answer(RawErrorResponse),
-    /// No (complete) answer.
-    Transport(reqwest::Error),
-}
-
-impl fmt::Display for HookFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HookFailure::Answer(raw) => write!(f, "{} response", raw.status),
-            HookFailure::TooLarge(e) => write!(f, "{e}"),
-            HookFailure::Redirected(e) => write!(f, "{e}"),
-            HookFailure::Deadline {
-                deadline, attempts, ..
-            } => write!(
-                f,
-                "the deadline of {deadline:?} passed after {attempts} attempt(s)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for HookFailure {}
-
-impl HookFailure {
-    /// Finds the hook's failure in an error's source chain.
-    pub(crate) fn find<'a>(
-        error: &'a (dyn std::error::Error + 'static),
-    ) -> Option<&'a HookFailure> {
-        let mut current = Some(error);
-        while let Some(e) = current {
-            if let Some(failure) = e.downcast_ref::<HookFailure>() {
-                return Some(failure);
-            }
-            current = e.source();
-        }
-        None
-    }
-}
-
-/// Bodies longer than this are not remembered for [`success_context`]: the record keeps its body
-/// alive until the thread's next answer.
-const REMEMBERED_BODY_MAX: usize = 1 << 20;
-
-/// The status and request id of the success answer whose body is `body`, as
-/// [`remember_success`] left them.
-struct SuccessContext {
-    body: bytes::Bytes,
-    status: StatusCode,
-    request_id: Option<HeaderValue>,
-}
-
-thread_local! {
-    static LAST_SUCCESS: RefCell<Option<SuccessContext>> = const { RefCell::new(None) };
-}
-
-/// Called by the transport hook with each success answer it hands to the generated code.
-///
-/// progenitor's `InvalidResponsePayload` (a 2xx body that does not decode) carries the body and
-/// nothing else, so [`crate::Error`]'s conversion would lose the status and `X-Request-Id`. The
-/// generated `send()` decodes the body in the same poll as the hook returns, and a caller's `?`
-/// converts the error right after, on the same thread: so the hook leaves a thread-local record
-/// of the answer, which [`success_context`] hands out only for **the very buffer** it was made
-/// for. The record holds a reference to that buffer, so no other body can share its address; an
-/// error converted on another thread or after another answer gets no status rather than a wrong
-/// one. Empty bodies (which share one static address) and bodies over 1 MiB are not recorded.
-pub(crate) fn remember_success(status: StatusCode, headers: &HeaderMap, body: &bytes::Bytes) {
-    let record = (!body.is_empty() && body.len() <= REMEMBERED_BODY_MAX).then(|| SuccessContext {
-        body: body.clone(),
-        status,
-        request_id: headers.get(&REQUEST_ID_NAME).cloned(),
-    });
-    // During thread teardown the slot may be gone: then there is simply no record.
-    let _ = LAST_SUCCESS.try_with(|last| *last.borrow_mut() = record);
-}
-
-/// The status and request id of the success answer `body` came from, when this thread's last
-/// answer was that one (see [`remember_success`]); the record is consumed.
-pub(crate) fn success_context(body: &bytes::Bytes) -> Option<(StatusCode, Option<String>)> {
-    LAST_SUCCESS
-        .try_with(|last| {
-            let mut last = last.borrow_mut();
-            let same = last.as_ref().is_some_and(|record| {
-                record.body.as_ptr() == body.as_ptr() && record.body.len() == body.len()
-            });
-            if !same {
-                return None;
-            }
-            let record = last.take()?;
-            let request_id = record
-                .request_id
-                .as_ref()
-                .and_then(|v| v.to_str().ok())
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned);
-            Some((record.status, request_id))
-        })
-        .ok()
-        .flatten()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {

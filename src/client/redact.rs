@@ -279,6 +279,23 @@ fn secret_value_ranges(text: &str) -> Vec<Range<usize>> {
     ranges
 }
 
+/// `text` with its secrets masked ([`text`]), when that changes anything.
+pub(crate) fn masked_copy(text: &str) -> Option<String> {
+    match self::text(text) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(masked) => Some(masked),
+    }
+}
+
+/// Free text with `whsec_…` tokens and URL credentials masked ([`scrub`]), kept as it is when
+/// there is nothing to mask.
+pub(crate) fn scrub_owned(text: String) -> String {
+    match scrub(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(masked) => masked,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! When and how long to wait before sending a request again: the retry policy of the clients.
 //!
-//! Run by the transport hook ([`crate::transport::ClientState`]) around every request:
+//! This module decides; the loop that applies it, around every request, is in the crate's
+//! `src/client/retry_loop.rs`:
 //!
 //! - **What is retried**: the statuses 408, 429, 502, 503 and 504, a connection that could not be
 //!   opened, and a connection that failed or timed out before the whole response arrived.
@@ -29,6 +30,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use reqwest::header::HeaderName;
 use reqwest::{Method, StatusCode};
 
 /// Retries per call when none is configured (so up to 4 attempts).
@@ -37,6 +39,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(250);
 /// The longest wait between attempts when none is configured; a longer `Retry-After` fails at once.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(60);
+
+/// The header that makes a `POST` safe to repeat (parsed once, at compile time). The `pre` hook
+/// puts one on every Kirim.chat `POST`.
+pub(crate) const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// The retry budget's capacity (and initial content), in tokens.
 const BUDGET_CAPACITY: u32 = 500;

@@ -29,9 +29,12 @@
 //!
 //! # Implementing it for a new list endpoint
 //!
-//! A few lines per endpoint: how to ask for the page after a cursor, how to fetch, where the
-//! items are and what the next cursor is. This is the impl for Kapso's Platform API
-//! `GET /webhook_deliveries`, a cursor-paged endpoint (`limit`/`before`/`after`) answering
+//! This module knows no platform: each platform module implements [`PageRequest`] for its own
+//! list builders, beside its client (`src/kirim.rs`: cursors; `src/kapso/legacy.rs` and
+//! `src/kapso/platform.rs`: page numbers, and the delivery log's cursors). A few lines per
+//! endpoint: how to ask for the page after a cursor, how to fetch, where the items are and what
+//! the next cursor is. This is the impl for Kapso's Platform API `GET /webhook_deliveries`, a
+//! cursor-paged endpoint (`limit`/`before`/`after`) answering
 //! `{data: [...], paging: {cursors: {before, after}, next}}`:
 //!
 //! ```text
@@ -65,7 +68,8 @@ use std::pin::Pin;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use crate::error::{Error, Result};
+pub use crate::client::error::PaginationError;
+use crate::client::error::{Error, Result};
 
 /// How many pages a listing fetches at most unless told otherwise.
 pub const DEFAULT_MAX_PAGES: usize = 1_000;
@@ -89,40 +93,6 @@ pub trait PageRequest: Clone + Send + Sized {
     /// or `None` on the last page.
     fn next_cursor(page: &Self::Page, current: Option<&Self::Cursor>) -> Option<Self::Cursor>;
 }
-
-/// Why a listing stopped before the server said it was done.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PaginationError {
-    /// The server handed back a cursor it had already given: following it would loop.
-    RepeatedCursor {
-        /// The cursor, as `Debug` text.
-        cursor: String,
-    },
-    /// The listing reached its page limit and the server still had more.
-    PageLimit {
-        /// The limit.
-        max_pages: usize,
-    },
-}
-
-impl fmt::Display for PaginationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PaginationError::RepeatedCursor { cursor } => write!(
-                f,
-                "pagination stopped: the server repeated the cursor {cursor} (it would loop)"
-            ),
-            PaginationError::PageLimit { max_pages } => write!(
-                f,
-                "pagination stopped after {max_pages} pages and the server still has more \
-                 (raise the limit with `max_pages`)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PaginationError {}
 
 /// A boxed stream, as [`Paginate`]'s methods return.
 pub type PageStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
@@ -273,139 +243,3 @@ pub trait Paginate: PageRequest {
 }
 
 impl<R: PageRequest> Paginate for R {}
-
-#[cfg(feature = "kirim")]
-mod kirim {
-    use super::PageRequest;
-    use crate::kirim::{builder, types};
-
-    /// Declares a Kirim.chat list: follow `next_cursor` (sent back as `cursor`) while `has_more`.
-    macro_rules! cursored {
-        ($builder:ty, $page:ty, $item:ty) => {
-            impl PageRequest for $builder {
-                type Page = $page;
-                type Item = $item;
-                type Cursor = String;
-                fn at(self, cursor: &String) -> Self {
-                    self.cursor(cursor.clone())
-                }
-                async fn fetch(self) -> crate::Result<Self::Page> {
-                    Ok(self.send().await?.into_inner())
-                }
-                fn into_items(page: Self::Page) -> Vec<Self::Item> {
-                    page.data
-                }
-                fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
-                    page.has_more.then(|| page.next_cursor.clone()).flatten()
-                }
-            }
-        };
-    }
-
-    cursored!(
-        builder::ListWebhookSubscriptions<'_>,
-        types::WebhookSubscriptionList,
-        types::WebhookSubscription
-    );
-    cursored!(
-        builder::ListWebhookDeliveries<'_>,
-        types::WebhookDeliveryList,
-        types::WebhookDelivery
-    );
-}
-
-#[cfg(feature = "kapso")]
-mod kapso {
-    use std::num::NonZeroU32;
-
-    use super::PageRequest;
-
-    /// Kapso's page numbers (both APIs): the page after `this` (the page the response says it is,
-    /// else the one asked for, else 1), until `total_pages`; an empty page also ends the listing.
-    fn next_page(
-        this: Option<i64>,
-        total_pages: Option<i64>,
-        current: Option<&NonZeroU32>,
-        empty: bool,
-    ) -> Option<NonZeroU32> {
-        let this = this.or(current.map(|p| i64::from(p.get()))).unwrap_or(1);
-        if this >= total_pages? || empty {
-            return None;
-        }
-        u32::try_from(this + 1).ok().and_then(NonZeroU32::new)
-    }
-
-    /// Declares a page-numbered Kapso list: `page` (from 1) until `meta.total_pages`.
-    macro_rules! numbered {
-        ($builder:ty, $page:ty, $item:ty, |$meta:ident| $this:expr, $total:expr) => {
-            impl PageRequest for $builder {
-                type Page = $page;
-                type Item = $item;
-                type Cursor = NonZeroU32;
-                fn at(self, page: &NonZeroU32) -> Self {
-                    self.page(*page)
-                }
-                async fn fetch(self) -> crate::Result<Self::Page> {
-                    Ok(self.send().await?.into_inner())
-                }
-                fn into_items(page: Self::Page) -> Vec<Self::Item> {
-                    page.data
-                }
-                fn next_cursor(
-                    page: &Self::Page,
-                    current: Option<&NonZeroU32>,
-                ) -> Option<NonZeroU32> {
-                    let $meta = &page.meta;
-                    next_page($this, $total, current, page.data.is_empty())
-                }
-            }
-        };
-    }
-
-    use crate::kapso::{legacy, platform};
-
-    // Legacy: `meta` and its fields are optional (Kapso's examples disagree).
-    numbered!(
-        legacy::builder::ListWhatsappWebhooks<'_>,
-        legacy::types::WhatsappWebhookList,
-        legacy::types::WhatsappWebhook,
-        |meta| meta.as_ref().and_then(|m| m.page),
-        meta.as_ref().and_then(|m| m.total_pages)
-    );
-    // Platform API: both webhook lists answer `{data, meta: {page, per_page, total_pages, …}}`.
-    numbered!(
-        platform::builder::ListWhatsappPhoneNumberWebhooks<'_>,
-        platform::types::WhatsappWebhookListResponse,
-        platform::types::WhatsappWebhook,
-        |meta| Some(meta.page),
-        Some(meta.total_pages)
-    );
-    numbered!(
-        platform::builder::ListWhatsappProjectWebhooks<'_>,
-        platform::types::WhatsappWebhookListResponse,
-        platform::types::WhatsappWebhook,
-        |meta| Some(meta.page),
-        Some(meta.total_pages)
-    );
-
-    /// Platform API delivery log: cursor paging. `paging.cursors.after` is sent back as `after`;
-    /// the last page has no `next` (or no `after` cursor).
-    impl PageRequest for platform::builder::ListWebhookDeliveries<'_> {
-        type Page = platform::types::WebhookDeliveryListResponse;
-        type Item = platform::types::WebhookDelivery;
-        type Cursor = String;
-        fn at(self, cursor: &String) -> Self {
-            self.after(cursor.clone())
-        }
-        async fn fetch(self) -> crate::Result<Self::Page> {
-            Ok(self.send().await?.into_inner())
-        }
-        fn into_items(page: Self::Page) -> Vec<Self::Item> {
-            page.data
-        }
-        fn next_cursor(page: &Self::Page, _: Option<&String>) -> Option<String> {
-            page.paging.next.as_ref()?;
-            page.paging.cursors.as_ref()?.after.clone()
-        }
-    }
-}
